@@ -1,0 +1,113 @@
+import { AnomalyTable } from './anomalies.js';
+import type { Dissector, ProtocolModule } from './dissector.js';
+import type { FieldDef } from './field.js';
+
+/** Tables the dissectors dispatch through, keyed by the parent's "next protocol" value. */
+export const TABLE_SIZES: Readonly<Record<string, number>> = {
+  linktype: 65536,
+  ethertype: 65536,
+  'ip.proto': 256,
+  'udp.port': 65536,
+  'tcp.port': 65536,
+  'gre.proto': 65536,
+};
+
+export interface FieldRef {
+  readonly proto: number;
+  readonly def: FieldDef;
+}
+
+/**
+ * Every protocol, dispatch table, field and anomaly known to one decoder.
+ * Protocol ids are small integers in registration order (0 means "nothing").
+ */
+export class Registry {
+  readonly dissectors: Dissector[] = [NONE];
+  readonly anomalies = new AnomalyTable();
+  /** Per protocol id: the code of its generic `<name>.truncated` anomaly. */
+  readonly truncatedCode: number[] = [0];
+  private readonly ids = new Map<string, number>();
+  private readonly tables = new Map<string, Uint16Array>();
+  private readonly fieldIndex = new Map<string, FieldRef>();
+  private pending: ProtocolModule[] = [];
+
+  constructor() {
+    for (const [name, size] of Object.entries(TABLE_SIZES)) this.tables.set(name, new Uint16Array(size));
+  }
+
+  add(mod: ProtocolModule): void {
+    const d = mod.dissector;
+    if (this.ids.has(d.name)) throw new Error(`protocol ${d.name} registered twice`);
+    const id = this.dissectors.length;
+    this.dissectors.push(d);
+    this.ids.set(d.name, id);
+    this.truncatedCode.push(this.anomalies.define(`${d.name}.truncated`, 'warning', `${d.label} header cut short`));
+    for (const [suffix, [severity, text]] of Object.entries(mod.anomalies ?? {})) {
+      this.anomalies.define(`${d.name}.${suffix}`, severity, text);
+    }
+    for (const f of d.fields) {
+      if (this.fieldIndex.has(f.name)) throw new Error(`field ${f.name} defined twice`);
+      this.fieldIndex.set(f.name, { proto: id, def: f });
+    }
+    this.pending.push(mod);
+  }
+
+  /** Apply dispatch entries and let dissectors resolve their ids; call once after every add. */
+  seal(): this {
+    for (const mod of this.pending) {
+      for (const [table, key] of mod.dispatch ?? []) this.setDispatch(table, key, mod.dissector.name);
+    }
+    for (const mod of this.pending) mod.dissector.init?.(this);
+    this.pending = [];
+    return this;
+  }
+
+  id(name: string): number {
+    const id = this.ids.get(name);
+    if (id === undefined) throw new Error(`unknown protocol ${name}`);
+    return id;
+  }
+
+  has(name: string): boolean {
+    return this.ids.has(name);
+  }
+
+  protocolNames(): string[] {
+    return [...this.ids.keys()];
+  }
+
+  table(name: string): Uint16Array {
+    const t = this.tables.get(name);
+    if (!t) throw new Error(`unknown dispatch table ${name}`);
+    return t;
+  }
+
+  tableNames(): string[] {
+    return [...this.tables.keys()];
+  }
+
+  setDispatch(table: string, key: number, proto: string): void {
+    const t = this.table(table);
+    if (!Number.isInteger(key) || key < 0 || key >= t.length) throw new Error(`${table} key ${key} out of range`);
+    t[key] = proto === '' ? 0 : this.id(proto);
+  }
+
+  anomaly(id: string): number {
+    return this.anomalies.code(id);
+  }
+
+  field(name: string): FieldRef | undefined {
+    return this.fieldIndex.get(name);
+  }
+
+  fieldNames(): string[] {
+    return [...this.fieldIndex.keys()];
+  }
+}
+
+const NONE: Dissector = {
+  name: '',
+  label: '',
+  fields: [],
+  decode() {},
+};
