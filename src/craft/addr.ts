@@ -95,8 +95,7 @@ export function parsePrefix(text: string): Prefix {
  */
 export function solicitedNodeMulticast(addr: string): string {
   const b = ipv6Bytes(addr);
-  const hex = (n: number): string => n.toString(16).padStart(2, '0');
-  return `ff02::1:ff${hex(b[13]!)}:${hex(b[14]!)}${hex(b[15]!)}`;
+  return `ff02::1:ff${b[13]!.toString(16).padStart(2, '0')}:${b.readUInt16BE(14).toString(16)}`;
 }
 
 /** Ethernet destination for an IPv6 multicast group (RFC 2464 §7): 33:33 + low 32 bits. */

@@ -1,0 +1,22 @@
+import type { Analyzer } from '../analyzer.js';
+import { topologyCollector } from '../topology/collect.js';
+import { fdbAnalyzer } from './fdb.js';
+import { tunnelAnalyzer } from './tunnel.js';
+import { icmpAnalyzer } from './icmp.js';
+import { mtuAnalyzer } from './mtu.js';
+import { tcpAnalyzer } from './tcp.js';
+import { captureAnalyzer } from './capture.js';
+
+/**
+ * Every analyzer, one fault family per module. A new analyzer is one file plus one line here.
+ * The topology collector comes first: the others read the topology it builds.
+ */
+export const analyzers: readonly Analyzer[] = [
+  topologyCollector as Analyzer,
+  fdbAnalyzer as Analyzer,
+  tunnelAnalyzer as Analyzer,
+  icmpAnalyzer as Analyzer,
+  mtuAnalyzer as Analyzer,
+  tcpAnalyzer as Analyzer,
+  captureAnalyzer as Analyzer,
+];

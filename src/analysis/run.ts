@@ -1,0 +1,64 @@
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import { analyzeCapture, type CaptureInput, type CaptureResult, type PassOptions } from './pass.js';
+
+export interface RunFailure {
+  input: CaptureInput;
+  message: string;
+}
+
+export interface RunOutcome {
+  results: CaptureResult[];
+  failures: RunFailure[];
+}
+
+type WorkerOptions = Omit<PassOptions, 'onProgress' | 'analyzers'>;
+
+/**
+ * Analyze several captures, in parallel worker threads (one per capture, up to the core
+ * count) when running from the built package; in-process otherwise (tests run sources,
+ * stdin cannot be handed to a worker, one capture gains nothing).
+ */
+export async function analyzeAll(inputs: CaptureInput[], opts: PassOptions = {}): Promise<RunOutcome> {
+  const workerFile = new URL('./worker.js', import.meta.url);
+  const parallel = inputs.length > 1 && import.meta.url.endsWith('.js') && !inputs.some((i) => i.path === '-') && !opts.analyzers && process.env['NETDIAG_NO_WORKERS'] === undefined;
+  const results: Array<CaptureResult | null> = inputs.map(() => null);
+  const failures: RunFailure[] = [];
+  const one = async (k: number): Promise<void> => {
+    const input = inputs[k]!;
+    try {
+      results[k] = parallel ? await inWorker(workerFile, input, k, { ...(opts.decodeAs ? { decodeAs: opts.decodeAs } : {}), ...(opts.flowCapacity ? { flowCapacity: opts.flowCapacity } : {}) }) : await analyzeCapture(input, k, opts);
+    } catch (e) {
+      failures.push({ input, message: e instanceof Error ? e.message : String(e) });
+    }
+  };
+  if (!parallel) {
+    for (let k = 0; k < inputs.length; k++) await one(k);
+  } else {
+    const width = Math.max(1, Math.min(availableParallelism(), inputs.length));
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: width }, async () => {
+        while (next < inputs.length) await one(next++);
+      }),
+    );
+  }
+  // Re-index so capture indexes stay dense when a file failed to open.
+  const ok = results.filter((r): r is CaptureResult => r !== null);
+  ok.forEach((r, i) => (r.summary.index = i));
+  return { results: ok, failures };
+}
+
+function inWorker(file: URL, input: CaptureInput, index: number, opts: WorkerOptions): Promise<CaptureResult> {
+  return new Promise((resolve, reject) => {
+    const w = new Worker(file, { workerData: { input, index, opts } });
+    w.once('message', (m: { ok: true; result: CaptureResult } | { ok: false; message: string }) => {
+      if (m.ok) resolve(m.result);
+      else reject(new Error(m.message));
+    });
+    w.once('error', reject);
+    w.once('exit', (code) => {
+      if (code !== 0) reject(new Error(`analysis worker for ${input.path} exited with code ${code}`));
+    });
+  });
+}

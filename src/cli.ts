@@ -1,0 +1,42 @@
+import { realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import yargs from 'yargs';
+import * as read from './commands/read.js';
+
+/**
+ * The netdiag command line. Commands load their heavy modules (dissectors, readers,
+ * outputs) inside their handlers, so `netdiag --help` only pays for yargs.
+ * Usage errors exit with 2, like every other usage error netdiag reports.
+ */
+export async function main(argv: string[]): Promise<void> {
+  const cli = yargs(argv)
+    .scriptName('netdiag')
+    .usage('$0 <command> [options]\n\nPacket-capture analyzer and troubleshooter for Kubernetes pod networking.')
+    .command(read)
+    .demandCommand(1, 'name a command, e.g. netdiag read capture.pcap')
+    .recommendCommands()
+    .strict()
+    .parserConfiguration({ 'greedy-arrays': false })
+    .help()
+    .alias('h', 'help')
+    .version()
+    .wrap(Math.min(110, process.stdout.columns || 100))
+    .fail((msg, err) => {
+      if (err) throw err;
+      process.stderr.write(`netdiag: ${msg}\nRun netdiag --help for usage.\n`);
+      process.exit(2);
+    });
+  await cli.parseAsync();
+}
+
+function invokedDirectly(): boolean {
+  const entry = process.argv[1];
+  if (!entry) return false;
+  try {
+    return realpathSync(entry) === realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
+  }
+}
+
+if (invokedDirectly()) await main(process.argv.slice(2));

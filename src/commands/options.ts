@@ -1,0 +1,48 @@
+import type { Argv } from 'yargs';
+
+/** The options of `netdiag read`, as the command handler receives them. */
+export interface ReadArgs {
+  files: string[];
+  list?: boolean;
+  /** -T: fields, json or text (list, or detail with -V). */
+  T?: string;
+  /** -e: fields for -T fields (or to restrict -T json). */
+  e?: string[];
+  /** -E: -T fields options (header=y, separator=, occurrence=f|l|a, aggregator=, quote=d|s|n). */
+  E?: string[];
+  V?: boolean;
+  x?: boolean;
+  c?: number;
+  Y?: string;
+  d?: string[];
+  w?: string;
+  format?: ReportFormat;
+  output?: string;
+  tui?: boolean;
+  failOn?: 'error' | 'warning';
+}
+
+export const REPORT_FORMATS = ['text', 'markdown', 'json', 'html', 'packets'] as const;
+export type ReportFormat = (typeof REPORT_FORMATS)[number];
+
+/** Declare the options of `netdiag read`; kept apart from the handler so --help loads nothing heavy. */
+export function readOptions<T>(y: Argv<T>): Argv<T & ReadArgs> {
+  return y
+    .positional('files', { describe: 'capture files (pcap, pcapng, gzip-compressed; - for stdin)', type: 'string', array: true })
+    .option('list', { type: 'boolean', describe: 'one line per packet: number, time, source, destination, protocol, length, info' })
+    .option('T', { type: 'string', choices: ['fields', 'json', 'text'], describe: 'packet output: fields (with -e), json, or text (the list, or the detail with -V)' })
+    .option('e', { type: 'string', array: true, describe: 'field to print with -T fields (repeatable), e.g. -e ip.src -e vxlan.vni' })
+    .option('E', { type: 'string', array: true, describe: '-T fields option: header=y, separator=,|/t|/s, occurrence=f|l|a, aggregator=, quote=d|s|n' })
+    .option('V', { type: 'boolean', describe: 'packet detail: every layer and field' })
+    .option('x', { type: 'boolean', describe: 'hex and ASCII dump of each packet' })
+    .option('c', { type: 'number', describe: 'read at most N packets of each capture (counted before -Y, as tshark does)' })
+    .option('Y', { type: 'string', alias: 'display-filter', describe: 'display filter, e.g. "vxlan && ip.dst == 100.96.2.0/24"' })
+    .option('d', { type: 'string', array: true, alias: 'decode-as', describe: 'decode as, e.g. udp.port==6784,vxlan (repeatable)' })
+    .option('w', { type: 'string', alias: 'write', describe: 'write the packets that pass the filter to a capture file (- for stdout)' })
+    .option('format', { type: 'string', choices: REPORT_FORMATS, describe: 'output format; packets selects packet output' })
+    .option('output', { type: 'string', alias: 'o', describe: 'write the output to this file instead of stdout' })
+    .option('tui', { type: 'boolean', default: true, describe: 'open the terminal UI on a terminal (--no-tui prints instead)' })
+    .option('fail-on', { type: 'string', choices: ['error', 'warning'], describe: 'exit 1 when a finding of this severity or worse is reported' }) as unknown as Argv<
+    T & ReadArgs
+  >;
+}

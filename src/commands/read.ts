@@ -1,0 +1,289 @@
+import { closeSync, openSync } from 'node:fs';
+import { createWriteStream } from 'node:fs';
+import type { Writable } from 'node:stream';
+import type { ArgumentsCamelCase, Argv } from 'yargs';
+import type { Registry } from '../decode/registry.js';
+import type { FieldsOptions } from '../output/fields-output.js';
+import type { CaptureInfo, PacketFilter, PacketSink, ReaderProblem, SourceResult, TextOut } from '../output/packet-source.js';
+import { readOptions, type ReadArgs } from './options.js';
+
+// Everything that decodes is imported inside the handler: `netdiag --help` must stay fast.
+
+export const command = 'read [files..]';
+export const describe = 'analyze capture files, or print their packets as tshark does';
+
+export function builder<T>(y: Argv<T>): Argv<T & ReadArgs> {
+  return readOptions(y)
+    .example('$0 read capture.pcap', 'diagnose a capture')
+    .example('$0 read node-a.pcap node-b.pcap --list', 'packet lists of two captures')
+    .example('$0 read cap.pcap -Y "vxlan.vni == 1" -T fields -e ip.src -e ip.dst', 'fields of the matching packets')
+    .example('$0 read cap.pcap -Y "tcp.flags.syn == 1" -w syn.pcap', 'keep just the relevant packets for a ticket');
+}
+
+/** Where a run reads and writes; the CLI passes the process's, tests their own. */
+export interface ReadIO {
+  stdout: Writable;
+  stderr(text: string): void;
+  stdoutIsTTY: boolean;
+}
+
+export interface ReadResult {
+  exitCode: number;
+  captures: CaptureInfo[];
+  /** Reader problems reported (truncation, corruption). */
+  problems: number;
+}
+
+/** Everything a read needs once the options are checked; handed to runReport. */
+export interface ReadContext {
+  args: ReadArgs;
+  io: ReadIO;
+  files: string[];
+  reg: Registry;
+  filter: PacketFilter | null;
+  /** The text destination: --output FILE, else stdout. */
+  text(): TextOut;
+  /** Run the packet loop over every capture into the sinks, reporting problems on stderr. */
+  run(sinks: PacketSink[]): Promise<SourceResult>;
+  /** Problems reported so far. */
+  problems: number;
+}
+
+function fail(io: ReadIO, message: string): ReadResult {
+  io.stderr(`netdiag: ${message}\n`);
+  return { exitCode: 2, captures: [], problems: 0 };
+}
+
+export function processIO(): ReadIO {
+  return {
+    stdout: process.stdout,
+    stderr: (t) => void process.stderr.write(t),
+    stdoutIsTTY: process.stdout.isTTY === true,
+  };
+}
+
+export async function handler(argv: ArgumentsCamelCase<ReadArgs>): Promise<void> {
+  const r = await runRead(argv, processIO());
+  process.exitCode = r.exitCode;
+}
+
+/** Does the command line ask for packet output rather than a report? */
+export function wantsPackets(a: ReadArgs): boolean {
+  return (
+    a.list === true ||
+    a.T !== undefined ||
+    (a.e?.length ?? 0) > 0 ||
+    a.V === true ||
+    a.x === true ||
+    a.w !== undefined ||
+    a.format === 'packets'
+  );
+}
+
+/**
+ * `netdiag read`: check the options, build the registry (with -d overrides) and the filter,
+ * then print packets or the report. Returns the exit code: 0 when the analysis completed,
+ * 2 for usage errors or a capture that could not be read at all (the others are still read).
+ */
+export async function runRead(args: ReadArgs, io: ReadIO): Promise<ReadResult> {
+  const files = [...(args.files ?? [])].map(String);
+  if (files.length === 0) return fail(io, 'read: name at least one capture file (- for stdin)');
+  if (args.c !== undefined && !(Number.isInteger(args.c) && args.c > 0)) return fail(io, `-c ${String(args.c)}: expected a positive whole number`);
+  if (files.filter((f) => f === '-').length > 1) return fail(io, 'stdin (-) can be read only once');
+
+  const [{ createRegistry, parseDecodeAs }, fieldsMod, filterMod, sourceMod] = await Promise.all([
+    import('../decode/protocols.js'),
+    import('../output/fields-output.js'),
+    import('../filter/index.js'),
+    import('../output/packet-source.js'),
+  ]);
+
+  let fieldsOptions: FieldsOptions | null = null;
+  const fields = args.e ?? [];
+  let T = args.T;
+  if (fields.length && T === undefined) T = 'fields';
+  if (T === 'fields') {
+    if (!fields.length) return fail(io, '-T fields: name the fields to print with -e, e.g. -e ip.src -e ip.dst');
+    const o = fieldsMod.parseFieldsOptions(args.E ?? []);
+    if (typeof o === 'string') return fail(io, o);
+    fieldsOptions = o;
+  } else if (T === 'text' && fields.length) {
+    return fail(io, '-e needs -T fields or -T json');
+  }
+
+  const reg = createRegistry();
+  for (const spec of args.d ?? []) {
+    const d = parseDecodeAs(spec, reg);
+    if (typeof d === 'string') return fail(io, d);
+    reg.setDispatch(d.table, d.key, d.proto);
+  }
+
+  const unknown = fieldsMod.unknownFields(reg, fields);
+  if (unknown.length) return fail(io, unknown.join('\nnetdiag: '));
+
+  let filter: PacketFilter | null = null;
+  if (args.Y !== undefined && args.Y.trim() !== '') {
+    try {
+      filter = filterMod.compileFilter(reg, args.Y);
+    } catch (e) {
+      if (e instanceof filterMod.FilterError) {
+        io.stderr(`${e.pointer()}\n`);
+        return { exitCode: 2, captures: [], problems: 0 };
+      }
+      throw e;
+    }
+  }
+
+  const textRequested = args.list === true || T !== undefined || args.V === true || args.x === true;
+  if (args.w === '-' && textRequested && args.output === undefined) {
+    return fail(io, '-w - writes the capture to stdout: send the text elsewhere with --output FILE');
+  }
+
+  let textStream: Writable | null = null;
+  let textOut: TextOut | null = null;
+  let outputFd: number | null = null;
+  if (args.output !== undefined) {
+    try {
+      outputFd = openSync(args.output, 'w');
+    } catch (e) {
+      return fail(io, `${args.output}: ${(e as Error).message}`);
+    }
+  }
+  const text = (): TextOut => {
+    if (textOut) return textOut;
+    textStream = outputFd !== null ? createWriteStream('', { fd: outputFd, autoClose: true }) : io.stdout;
+    textOut = new sourceMod.TextOut(textStream);
+    return textOut;
+  };
+
+  const ctx: ReadContext = {
+    args,
+    io,
+    files,
+    reg,
+    filter,
+    text,
+    problems: 0,
+    run: (sinks) =>
+      sourceMod.forEachPacket({
+        files,
+        reg,
+        filter,
+        ...(args.c !== undefined ? { count: args.c } : {}),
+        sinks,
+        onOpenError: (_path, message) => io.stderr(`netdiag: ${message}\n`),
+        onProblem: (pr: ReaderProblem) => {
+          ctx.problems++;
+          io.stderr(`netdiag: ${pr.file}: offset ${pr.offset}: ${pr.message}\n`);
+        },
+      }),
+  };
+
+  let result: ReportResult;
+  try {
+    if (wantsPackets(args)) result = await runPackets(ctx, { T, fieldsOptions, text: textRequested || args.w === undefined });
+    else result = await runReport(ctx);
+  } finally {
+    if (textOut) await (textOut as TextOut).flush();
+    const s = textStream as Writable | null;
+    if (s && s !== io.stdout) await new Promise<void>((resolve) => s.end(resolve));
+    else if (outputFd !== null && !s) closeSync(outputFd);
+  }
+  return { exitCode: result.failed > 0 ? 2 : (result.exitCode ?? 0), captures: result.captures, problems: ctx.problems };
+}
+
+interface PacketPlan {
+  T: string | undefined;
+  fieldsOptions: FieldsOptions | null;
+  /** Print text (false when -w is the only output asked for). */
+  text: boolean;
+}
+
+/** Packet output: the list, -T fields, -T json, -V detail, -x hex, and -w. */
+export async function runPackets(ctx: ReadContext, plan: PacketPlan): Promise<SourceResult> {
+  const { args } = ctx;
+  const sinks: PacketSink[] = [];
+  if (args.w !== undefined) {
+    const { CaptureWriteSink } = await import('../output/write-capture.js');
+    const target = args.w === '-' ? ctx.io.stdout : args.w;
+    let w: PacketSink;
+    try {
+      w = new CaptureWriteSink(target, { pcapng: /\.(pcapng|ntar)(\.gz)?$/i.test(args.w), warn: (m) => ctx.io.stderr(`netdiag: ${m}\n`) });
+    } catch (e) {
+      ctx.io.stderr(`netdiag: ${args.w}: ${(e as Error).message}\n`);
+      return { captures: [], failed: 1, stopped: false };
+    }
+    sinks.push(w);
+  }
+  if (plan.text) sinks.push(await textSink(ctx, plan));
+  return ctx.run(sinks);
+}
+
+async function textSink(ctx: ReadContext, plan: PacketPlan): Promise<PacketSink> {
+  const { args, reg } = ctx;
+  const out = ctx.text();
+  const several = ctx.files.length > 1;
+  if (plan.T === 'fields') {
+    const { FieldsOutput } = await import('../output/fields-output.js');
+    const f = new FieldsOutput(reg, args.e ?? [], plan.fieldsOptions!, out);
+    return {
+      packet: (p) => f.packet(p),
+      flush: () => out.flush(),
+      get stopped() {
+        return out.stopped;
+      },
+      finish: async () => {
+        f.header();
+        await out.flush();
+      },
+    };
+  }
+  if (plan.T === 'json') {
+    const { JsonOutput } = await import('../output/json-output.js');
+    const j = new JsonOutput(reg, out, { fields: args.e ?? [], captureKey: several });
+    return {
+      packet: (p, _rec, c) => j.packet(p, c.label),
+      flush: () => out.flush(),
+      get stopped() {
+        return out.stopped;
+      },
+      finish: async () => {
+        j.end();
+        await out.flush();
+      },
+    };
+  }
+  const [{ PacketLister }, detail] = await Promise.all([import('../output/packet-list.js'), import('../output/detail.js')]);
+  const lister = new PacketLister(reg);
+  const verbose = args.V === true;
+  const hex = args.x === true;
+  return {
+    captureStart: (c) => {
+      if (several && verbose) out.write(`==> ${c.label} <==\n`);
+    },
+    packet: (p, _rec, c) => {
+      if (!verbose && !hex) return out.write(lister.line(p, several ? c.label : undefined) + '\n');
+      const d = detail.packetDetail(p);
+      let s = verbose ? detail.renderDetail(d) : lister.line(p, several ? c.label : undefined) + '\n';
+      if (hex) s += detail.renderHex(d);
+      else s += '\n';
+      return out.write(s);
+    },
+    flush: () => out.flush(),
+    get stopped() {
+      return out.stopped;
+    },
+    finish: () => out.flush(),
+  };
+}
+
+/** A report run may set its own exit code (e.g. 1 for --fail-on). */
+export type ReportResult = SourceResult & { exitCode?: number };
+
+/**
+ * The report: what netdiag read prints without packet options (text, markdown, json,
+ * html; the TUI on a terminal). Until the analysis lands it prints the packet list.
+ */
+export async function runReport(ctx: ReadContext): Promise<ReportResult> {
+  return runPackets(ctx, { T: undefined, fieldsOptions: null, text: true });
+}

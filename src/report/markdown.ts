@@ -1,0 +1,58 @@
+import { escapeMarkdown as md } from '../output/escape.js';
+import type { Report } from './report.js';
+
+/** Markdown for a ticket (GitHub/GitLab/Jira render it): tables, collapsible detail. */
+export function renderMarkdown(r: Report): string {
+  const out: string[] = [];
+  const code = (s: string) => '`' + s.replace(/`/g, "'").replace(/[\u0000-\u001f\u007f]/g, '?') + '`';
+  out.push(`## netdiag: ${md(r.verdict)}`);
+  out.push('');
+  out.push('| # | Severity | Component | Node | Finding | Confidence |');
+  out.push('|---|---|---|---|---|---|');
+  r.findings.forEach((f, i) => out.push(`| ${i + 1} | ${f.severity} | ${f.component} | ${f.node ?? ''} | ${md(f.title)} | ${Math.round(f.confidence * 100)}% |`));
+  if (!r.findings.length) out.push('| | | | | none | |');
+  out.push('');
+  r.findings.forEach((f, i) => {
+    out.push(`### ${i + 1}. ${md(f.title)}`);
+    out.push('');
+    out.push(md(f.detail));
+    out.push('');
+    if (f.evidence.length) {
+      out.push('| Capture | Packets | Count | What |');
+      out.push('|---|---|---|---|');
+      for (const e of f.evidence) out.push(`| ${md(e.capture)} | ${e.packets.join(', ')} | ${e.count} | ${md(e.note)} |`);
+      out.push('');
+    }
+    if (f.remedy.length) {
+      out.push('Check / fix on the node:');
+      out.push('');
+      out.push('```sh');
+      for (const x of f.remedy) out.push(x.replace(/```/g, "'''").replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, '?'));
+      out.push('```');
+      out.push('');
+    }
+  });
+  out.push('<details><summary>Topology</summary>');
+  out.push('');
+  const t = r.topology;
+  out.push(`CNI mode: ${t.cni.length ? `**${md(t.cni[0]!.mode)}** (${md(t.cni[0]!.evidence.join('; '))})` : 'not recognised'}`);
+  out.push('');
+  out.push('| Node | MACs | VTEP MACs | Pod CIDRs | Roles |');
+  out.push('|---|---|---|---|---|');
+  for (const n of t.nodes) out.push(`| ${n.name ? md(n.name) + ' ' : ''}${n.ip} | ${n.macs.join(', ')} | ${n.vtepMacs.join(', ')} | ${n.podCidrs.join(', ')} | ${n.roles.join(', ')} |`);
+  out.push('');
+  out.push('</details>');
+  out.push('');
+  out.push('<details><summary>Captures</summary>');
+  out.push('');
+  out.push('| Capture | Packets | Format | First | Last | Problems |');
+  out.push('|---|---|---|---|---|---|');
+  for (const c of r.captures) {
+    out.push(`| ${md(c.name)} | ${c.packets} | ${md(c.formatDetail || c.format)} | ${c.firstTime ?? ''} | ${c.lastTime ?? ''} | ${c.problems.length} |`);
+  }
+  out.push('');
+  out.push('</details>');
+  out.push('');
+  out.push(`<sub>netdiag ${md(r.netdiag.version)}: ${code(r.netdiag.command.join(' '))}</sub>`);
+  return out.join('\n') + '\n';
+}
