@@ -17,9 +17,9 @@ import type { Registry } from '../src/decode/registry.js';
  * Addresses are shown as MAC / IPv4 only for Ethernet-sized (1 or 6 with length 6) and
  * IPv4-sized (0x0800 with length 4) addresses, as raw bytes otherwise.
  *
- * Wireshark reads some addresses before it shows any field (to classify gratuitous
- * ARPs and to build the Info column), so a packet cut inside those shows no ARP field
- * at all; netdiag mirrors that by computing the bytes it may show in decode().
+ * Wireshark reads some addresses before it shows them (to classify gratuitous ARPs and
+ * to build the Info column), so a packet cut inside those shows only the fixed part;
+ * netdiag mirrors that by computing the bytes it may show in decode().
  */
 const ARPHRD_ETHER = 1;
 const ARPHRD_AX25 = 3;
@@ -131,12 +131,13 @@ function classify(b: Buffer, s: number, avail: number, hrd: number, pro: number,
   const tpaOk = tpa + pln <= avail;
   const reqOrReply = op === OP_REQUEST || op === OP_REPLY;
   if (hrd === ARPHRD_AX25) {
+    // The AX.25 flavour formats both protocol addresses first and has no gratuitous flag.
     if (!tpaOk) return -1;
     const grat = reqOrReply && sameBytes(b, s + spa, s + tpa, pln);
     if (op === OP_REPLY && !grat && !shaOk) return -1;
     if ((op === OP_RREQUEST || op === OP_IREQUEST || op === OP_RREPLY) && !thaOk) return -1;
     if (op === OP_IREPLY && !shaOk) return -1;
-    return grat ? F_GRATUITOUS : 0;
+    return 0;
   }
   if (reqOrReply) {
     if (isEther(hrd, hln) && isIpv4(pro, pln) && tpa + 4 > avail) return -1;
@@ -216,15 +217,19 @@ export const arp: ProtocolModule = {
       // ATMARP (RFC 2225) has its own layout; not dissected.
       if (hrd === ARPHRD_ATM2225) return;
       if (e - s < 8) {
+        p.hdrEnd[i] = hrd === ARPHRD_AX25 ? s : e;
         p.truncated(i);
         return;
       }
+      // The fixed part is shown before anything else is read.
+      p.hdrEnd[i] = s + 8;
       const pro = u16(b, s + 2);
       const hln = u8(b, s + 4);
       const pln = u8(b, s + 5);
       const op = u16(b, s + 6);
       const total = 8 + 2 * hln + 2 * pln;
       if (total > reportedLength(p, i)) {
+        if (hrd === ARPHRD_AX25) p.hdrEnd[i] = s;
         p.anomaly(i, A_BAD);
         return;
       }
@@ -232,6 +237,8 @@ export const arp: ProtocolModule = {
       p.end[i] = s + avail;
       const flags = classify(b, s, avail, hrd, pro, hln, pln, op);
       if (flags < 0) {
+        // The AX.25 flavour reads everything before showing even the fixed part.
+        if (hrd === ARPHRD_AX25) p.hdrEnd[i] = s;
         p.truncated(i);
         return;
       }

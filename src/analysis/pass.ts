@@ -44,6 +44,12 @@ export function parseCaptureArg(arg: string): CaptureInput {
  * extract its facts, account it to a flow, and let every analyzer look at it.
  */
 export async function analyzeCapture(input: CaptureInput, index: number, opts: PassOptions = {}): Promise<CaptureResult> {
+  const reader = await CaptureReader.open(input.path);
+  return analyzeReader(reader, input, index, opts);
+}
+
+/** The pass over an already opened reader (tests hand in in-memory captures). */
+export async function analyzeReader(reader: CaptureReader, input: CaptureInput, index: number, opts: PassOptions = {}): Promise<CaptureResult> {
   const started = Date.now();
   const reg = createRegistry();
   for (const spec of opts.decodeAs ?? []) {
@@ -51,7 +57,6 @@ export async function analyzeCapture(input: CaptureInput, index: number, opts: P
     if (typeof d === 'string') throw new Error(d);
     reg.setDispatch(d.table, d.key, d.proto);
   }
-  const reader = await CaptureReader.open(input.path);
   const decoder = new Decoder(reg);
   const facts = new PacketFacts(reg);
   const flows = new FlowTable(opts.flowCapacity);

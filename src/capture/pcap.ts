@@ -107,6 +107,7 @@ export function pcapFormatDetail(h: PcapHeader): string {
 }
 
 const DAY = 86400;
+const MAX_PLAUSIBLE_WIRE = 16 << 20;
 const CUT_OFF = 'the capture was probably cut off while being written';
 
 /**
@@ -234,7 +235,7 @@ export class PcapParser {
     w.pos = p + 1;
   }
 
-  /** A header that could start a record: sane lengths and fraction, time near `refSec` (if >= 0). */
+  /** A header that could start a record: sane non-zero lengths and fraction, time near `refSec` (if >= 0). */
   private plausible(q: number, refSec: number): boolean {
     const b = this.win.buf;
     const le = this.le;
@@ -245,7 +246,9 @@ export class PcapParser {
       cap = wire;
       wire = t;
     }
-    if (cap > MAX_CAPLEN || wire < cap) return false;
+    // Stricter than the main path: empty records and huge original lengths are legal but
+    // are what zero-filled or random damage looks like.
+    if (cap === 0 || cap > MAX_CAPLEN || wire < cap || wire > MAX_PLAUSIBLE_WIRE) return false;
     if (u32(b, q + 4, le) >= this.fracLimit) return false;
     if (refSec >= 0 && Math.abs(u32(b, q, le) - refSec) > DAY) return false;
     return true;

@@ -158,6 +158,13 @@ export class TsConv {
 
   static readonly MICRO = new TsConv(10, 6, 0);
 
+  /** Rebuild the conversion from InterfaceInfo.tsresol (units per second) and tsoffset. */
+  static fromResolution(per: number, offset: number): TsConv {
+    for (let e = 0; e <= 19; e++) if (10 ** e === per) return new TsConv(10, e, offset);
+    for (let e = 1; e <= 63; e++) if (2 ** e === per) return new TsConv(2, e, offset);
+    return new TsConv(10, 6, offset);
+  }
+
   convert(hi: number, lo: number, rec: CaptureRecord): void {
     const per = this.per;
     if (!this.big && (hi < 0x200000 || per >= 2048)) {
@@ -343,6 +350,27 @@ export class PcapngParser {
     return this.conv;
   }
 
+  /** Take over sections and interfaces learnt by an earlier pass (random access). */
+  adopt(sections: readonly SectionInfo[], conv: readonly TsConv[]): void {
+    this.sections.push(...sections);
+    this.conv.push(...conv);
+  }
+
+  /**
+   * Decode the packet block held whole at buf[p..p+L) as part of section `si`, for random
+   * access. False (with a problem logged) when it is not a deliverable packet.
+   */
+  decodeAt(p: number, L: number, type: number, si: number): boolean {
+    const info = this.sections[si]!;
+    this.section = { info, le: info.littleEndian, skip: info.skipped === true };
+    if (this.section.skip) {
+      this.log.add('error', this.win.offset(p), `block at offset ${this.win.offset(p)} is in a section that was skipped`);
+      return false;
+    }
+    this.number = 0;
+    return this.packet(p, L, info.littleEndian, type);
+  }
+
   /**
    * Process the blocks before the first packet that are already buffered (the section
    * header, interface descriptions), so the interfaces are known right after opening.
@@ -457,15 +485,9 @@ export class PcapngParser {
       data = p + 12;
       optStart = -1;
     } else {
-      let hi: number;
-      let lo: number;
-      if (type === BT_EPB) {
-        ifId = u32(b, p + 8, le);
-      } else {
-        ifId = u16(b, p + 8, le);
-      }
-      hi = u32(b, p + 12, le);
-      lo = u32(b, p + 16, le);
+      ifId = type === BT_EPB ? u32(b, p + 8, le) : u16(b, p + 8, le);
+      const hi = u32(b, p + 12, le);
+      const lo = u32(b, p + 16, le);
       cap = u32(b, p + 20, le);
       wire = u32(b, p + 24, le);
       data = p + 28;
@@ -677,10 +699,10 @@ export class PcapngParser {
     if (!w.eof) return false;
     if (avail > 0) {
       const at = w.offset(p);
-      const what = type < 0 || isPacketBlock(type) ? `record ${this.number + 1}` : `a ${blockName(type)}`;
+      const what = type < 0 ? 'a block header' : isPacketBlock(type) ? `record ${this.number + 1}` : `a ${blockName(type)}`;
       const msg =
         L < 0
-          ? `capture ends in the middle of the header of ${what === `record ${this.number + 1}` ? 'the next block' : what} at offset ${at} (${avail} bytes present) — ${CUT_OFF}`
+          ? `capture ends in the middle of ${what} at offset ${at} (${avail} bytes present) — ${CUT_OFF}`
           : `capture ends in the middle of ${what} at offset ${at} (header says ${L} bytes, ${avail} present) — ${CUT_OFF}`;
       this.log.add('warning', at, msg, isPacketBlock(type) ? this.number + 1 : undefined);
     }

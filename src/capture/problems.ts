@@ -44,7 +44,11 @@ export class ProblemLog {
     return Math.min(this.list.length, MAX_LISTED_PROBLEMS) + this.unlisted;
   }
 
+  /** The most recent problem's message, listed or not. */
+  lastMessage = '';
+
   add(severity: 'error' | 'warning', offset: number, message: string, packet?: number): void {
+    this.lastMessage = message;
     if (this.list.length < MAX_LISTED_PROBLEMS) {
       const p: CaptureProblem = { file: this.file, offset, severity, message };
       if (packet !== undefined) p.packet = packet;

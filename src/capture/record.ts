@@ -18,6 +18,8 @@ export interface CaptureRecord {
   /** Byte offset of the record's header in the (decompressed) file, for random access. */
   fileOffset: number;
   comment: string | null;
+  /** Every comment of the record when it has any (pcapng opt_comment may repeat); comment is the first. */
+  comments?: string[] | null;
   /** pcapng epb_flags (direction, reception type, FCS length); 0 when absent. */
   flags: number;
 }
@@ -35,6 +37,7 @@ export function emptyRecord(): CaptureRecord {
     number: 0,
     fileOffset: 0,
     comment: null,
+    comments: null,
     flags: 0,
   };
 }

@@ -36,6 +36,7 @@ function isGzip(b: Buffer, n: number): boolean {
 
 class FileSource implements ByteSource {
   private pos = 0;
+  private closed = false;
   error: string | null = null;
   readonly gzip = false;
 
@@ -64,6 +65,8 @@ class FileSource implements ByteSource {
   }
 
   async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
     await this.fh.close().catch(() => undefined);
   }
 }
@@ -80,6 +83,7 @@ class StreamSource implements ByteSource {
   private wake: (() => void) | null = null;
   private signalled = false;
   private out = 0;
+  private closed = false;
   error: string | null = null;
 
   constructor(
@@ -159,6 +163,8 @@ class StreamSource implements ByteSource {
   }
 
   async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
     this.ended = true;
     this.s.off('readable', this.signal);
     this.s.off('end', this.finished);

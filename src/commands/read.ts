@@ -1,5 +1,6 @@
 import { closeSync, openSync } from 'node:fs';
 import { createWriteStream } from 'node:fs';
+import { resolve } from 'node:path';
 import type { Writable } from 'node:stream';
 import type { ArgumentsCamelCase, Argv } from 'yargs';
 import type { Registry } from '../decode/registry.js';
@@ -44,7 +45,7 @@ export interface ReadContext {
   /** The text destination: --output FILE, else stdout. */
   text(): TextOut;
   /** Run the packet loop over every capture into the sinks, reporting problems on stderr. */
-  run(sinks: PacketSink[]): Promise<SourceResult>;
+  run(sinks: PacketSink[], hooks?: { onProgress?(c: CaptureInfo): void }): Promise<SourceResult>;
   /** Problems reported so far. */
   problems: number;
 }
@@ -134,6 +135,10 @@ export async function runRead(args: ReadArgs, io: ReadIO): Promise<ReadResult> {
     }
   }
 
+  if (args.w !== undefined && args.w !== '-' && files.some((f) => f !== '-' && resolve(f) === resolve(args.w!))) {
+    return fail(io, `-w ${args.w}: that is one of the captures being read`);
+  }
+
   const textRequested = args.list === true || T !== undefined || args.V === true || args.x === true;
   if (args.w === '-' && textRequested && args.output === undefined) {
     return fail(io, '-w - writes the capture to stdout: send the text elsewhere with --output FILE');
@@ -164,8 +169,9 @@ export async function runRead(args: ReadArgs, io: ReadIO): Promise<ReadResult> {
     filter,
     text,
     problems: 0,
-    run: (sinks) =>
+    run: (sinks, hooks) =>
       sourceMod.forEachPacket({
+        ...(hooks?.onProgress ? { onProgress: hooks.onProgress } : {}),
         files,
         reg,
         filter,
@@ -204,11 +210,13 @@ export async function runPackets(ctx: ReadContext, plan: PacketPlan): Promise<So
   const { args } = ctx;
   const sinks: PacketSink[] = [];
   if (args.w !== undefined) {
-    const { CaptureWriteSink } = await import('../output/write-capture.js');
+    const [{ CaptureWriteSink }, { prescanLinktypes }] = await Promise.all([import('../output/write-capture.js'), import('../output/packet-source.js')]);
     const target = args.w === '-' ? ctx.io.stdout : args.w;
+    // pcap holds one link type: learn them all before the first packet decides the format.
+    const linktypes = ctx.files.length > 1 ? await prescanLinktypes(ctx.files) : [];
     let w: PacketSink;
     try {
-      w = new CaptureWriteSink(target, { pcapng: /\.(pcapng|ntar)(\.gz)?$/i.test(args.w), warn: (m) => ctx.io.stderr(`netdiag: ${m}\n`) });
+      w = new CaptureWriteSink(target, { linktypes, pcapng: /\.(pcapng|ntar)(\.gz)?$/i.test(args.w), warn: (m) => ctx.io.stderr(`netdiag: ${m}\n`) });
     } catch (e) {
       ctx.io.stderr(`netdiag: ${args.w}: ${(e as Error).message}\n`);
       return { captures: [], failed: 1, stopped: false };

@@ -38,6 +38,9 @@ export interface SegmentOptions {
   options?: TcpOption[];
   /** Sends at this sequence number without advancing the stream (retransmissions, out-of-order). */
   seq?: number;
+  /** Acknowledges this instead of everything the peer sent (duplicate ACKs). */
+  ack?: number;
+  window?: number;
 }
 
 interface SideState {
@@ -58,6 +61,10 @@ export class TcpSession {
     // Linux sets DF on TCP (path MTU discovery), which is what makes
     // overlay MTU problems visible as ICMP frag-needed.
     this.df = opts.df ?? true;
+  }
+
+  port(side: TcpSide): number {
+    return this.sides[side].ep.port;
   }
 
   /** Next sequence number `side` will send. */
@@ -87,9 +94,9 @@ export class TcpSession {
         sport: me.ep.port,
         dport: peer.ep.port,
         seq,
-        ack: hasAck ? peer.next : 0,
+        ack: hasAck ? (o.ack ?? peer.next) : 0,
         flags,
-        window: me.ep.window ?? 64240,
+        window: o.window ?? me.ep.window ?? 64240,
         options: o.options,
       },
       payload,

@@ -154,7 +154,7 @@ export async function forEachPacket(o: SourceOptions): Promise<SourceResult> {
         }
         reportProblems();
       } finally {
-        await closeReader(r);
+        await r.close();
       }
       for (const s of sinks) s.captureEnd?.(c);
     }
@@ -164,9 +164,23 @@ export async function forEachPacket(o: SourceOptions): Promise<SourceResult> {
   return result;
 }
 
-async function closeReader(r: CaptureReader): Promise<void> {
-  const closable = r as unknown as { close?: () => unknown };
-  if (typeof closable.close === 'function') await closable.close();
+/**
+ * Link types of the captures' interfaces, learnt by opening each one (stdin excepted) and
+ * reading its headers only; unreadable files are left to the packet loop to report.
+ */
+export async function prescanLinktypes(files: readonly string[]): Promise<number[]> {
+  const out = new Set<number>();
+  for (const f of files) {
+    if (f === '-') continue;
+    try {
+      const r = await CaptureReader.open(f);
+      for (const i of r.interfaces) out.add(i.linktype);
+      await r.close();
+    } catch (e) {
+      if (!(e instanceof CaptureOpenError)) throw e;
+    }
+  }
+  return [...out];
 }
 
 /**

@@ -32,6 +32,8 @@ export class CaptureWriteSink implements PacketSink {
   private readonly warned = new Set<string>();
   private firstLinktype = -1;
   private wantDrain = false;
+  /** Link types of the interfaces of the captures opened so far. */
+  private readonly seen = new Set<number>();
 
   /** `target`: a path (opened now, so an unwritable path fails before any reading) or a stream (stdout for `-w -`). */
   constructor(
@@ -54,7 +56,7 @@ export class CaptureWriteSink implements PacketSink {
   }
 
   private open(linktype: number): void {
-    const kinds = new Set(this.o.linktypes ?? []);
+    const kinds = new Set([...(this.o.linktypes ?? []), ...this.seen]);
     kinds.add(linktype);
     const opts = { endStream: false };
     if (this.o.pcapng || kinds.size > 1) this.ng = new PcapngWriter(this.target(), { ...opts, section: { userAppl: 'netdiag' } });
@@ -66,6 +68,7 @@ export class CaptureWriteSink implements PacketSink {
 
   captureStart(c: CaptureInfo): void {
     if (this.firstLinktype < 0 && c.linktypes.length) this.firstLinktype = c.linktypes[0]!;
+    for (const l of c.linktypes) this.seen.add(l);
   }
 
   packet(_p: PacketView, rec: CaptureRecord, c: CaptureInfo): boolean {

@@ -26,7 +26,7 @@ export const tst: ProtocolModule = {
     name: 'tst',
     label: 'Test',
     fields: [
-      fixed('tst.u8', 'u8', 'uint', 0, 1, { names: { 1: 'One', 2: 'Two', 17: 'UDP' } }),
+      fixed('tst.u8', 'u8', 'uint', 0, 1, { names: { 1: 'One', 2: 'Two', 3: 'Other', 17: 'UDP' } }),
       fixed('tst.u16', 'u16', 'uint', 1, 2),
       fixed('tst.flag', 'flag', 'bool', 3, 1, { mask: 0x80 }),
       fixed('tst.v4', 'v4', 'ipv4', 4, 4),
@@ -44,7 +44,7 @@ export const tst: ProtocolModule = {
         for (let k = 0; k < 4; k++) out.pushNum(u8(p.layerBuf[i]!, p.start[i]! + 30 + k));
       }, { bits: 8 }),
       field('tst.str', 'str', 'string', (p, i, out) => {
-        if (whole(p, i) && p.end[i]! > p.hdrEnd[i]!) out.pushStr(p.layerBuf[i]!.toString('latin1', p.hdrEnd[i]!, p.end[i]!));
+        if (whole(p, i) && (u8(p.layerBuf[i]!, p.start[i]! + 3) & 1) === 0 && p.end[i]! > p.hdrEnd[i]!) out.pushStr(p.layerBuf[i]!.toString('latin1', p.hdrEnd[i]!, p.end[i]!));
       }),
       field('tst.label', 'label', 'none', (p, i, out) => {
         if (whole(p, i) && u16(p.layerBuf[i]!, p.start[i]! + 1) === 0xffff) out.pushNum(0);

@@ -4,6 +4,7 @@
  * and writes captures + node state + truth per scenario.
  *
  *   npm run lab -- list
+ *   npm run lab -- table                                  (the README's scenario table)
  *   npm run lab -- SCENARIO[,SCENARIO...]|all [OUTDIR]   (default test/lab/out)
  *   npm run lab -- cleanup [--force]
  */
@@ -13,13 +14,13 @@ import { fileURLToPath } from 'node:url';
 import { cleanupLeftovers } from './lib/lab.js';
 import { preflight } from './lib/preflight.js';
 import { runScenario, teardownCurrent, type ScenarioResult } from './lib/runner.js';
-import { SCENARIOS, scenarioByName } from './scenarios.js';
+import { SCENARIOS, scenarioByName, scenarioTable } from './scenarios.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const DEFAULT_OUT = join(here, 'out');
 
 function usage(): never {
-  console.error('usage: lab.ts list | cleanup [--force] | SCENARIO[,SCENARIO...]|all [OUTDIR]');
+  console.error('usage: lab.ts list | table | cleanup [--force] | SCENARIO[,SCENARIO...]|all [OUTDIR]');
   process.exit(2);
 }
 
@@ -43,6 +44,11 @@ function installTeardownHandlers(): void {
 async function main(argv: string[]): Promise<number> {
   const [cmd, outArg] = argv;
   if (!cmd) usage();
+
+  if (cmd === 'table') {
+    process.stdout.write(scenarioTable());
+    return 0;
+  }
 
   if (cmd === 'list') {
     const width = Math.max(...SCENARIOS.map((s) => s.name.length));

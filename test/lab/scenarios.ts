@@ -294,3 +294,22 @@ export const SCENARIOS: Scenario[] = [
 export function scenarioByName(name: string): Scenario | undefined {
   return SCENARIOS.find((s) => s.name === name);
 }
+
+const UNDERLAY_IP = (node: string) => `198.18.0.${node.replace(/^node/, '')}`;
+const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+
+/** The README's scenario table; a test keeps the README equal to this. */
+export function scenarioTable(): string {
+  const lines = [
+    '| Scenario | Mode | Nodes | Fault | Expected component | Expected node | What the captures and node state show |',
+    '| --- | --- | --- | --- | --- | --- | --- |',
+  ];
+  for (const s of SCENARIOS) {
+    lines.push(
+      `| \`${s.name}\` | ${s.mode} | ${s.nodes} | ${s.fault ?? 'none (healthy)'} | ${s.component ? `\`${s.component}\`` : 'none'} | ${
+        s.faultNode ? `${UNDERLAY_IP(s.faultNode)} (${s.faultNode})` : 'none'
+      } | ${cell(s.evidence)} |`,
+    );
+  }
+  return lines.join('\n') + '\n';
+}

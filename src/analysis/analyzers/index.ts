@@ -6,6 +6,7 @@ import { icmpAnalyzer } from './icmp.js';
 import { mtuAnalyzer } from './mtu.js';
 import { tcpAnalyzer } from './tcp.js';
 import { captureAnalyzer } from './capture.js';
+import { arpAnalyzer } from './arp.js';
 
 /**
  * Every analyzer, one fault family per module. A new analyzer is one file plus one line here.
@@ -18,5 +19,6 @@ export const analyzers: readonly Analyzer[] = [
   icmpAnalyzer as Analyzer,
   mtuAnalyzer as Analyzer,
   tcpAnalyzer as Analyzer,
+  arpAnalyzer as Analyzer,
   captureAnalyzer as Analyzer,
 ];

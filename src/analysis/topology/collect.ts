@@ -19,6 +19,8 @@ export interface TopologyObservations {
   podToDst: PairStat[];
   /** What a sender's FDB did: a=outer dst IP, b=inner dst MAC, c=outer src IP (the sender). */
   fdbUse: PairStat[];
+  /** Each inner source address and the node it was tunnelled from: a=inner src IP, b=outer src IP. */
+  podIpBehind: PairStat[];
   /** Link-layer source of IP packets: a=MAC, b=IP src (outermost headers). */
   l2Src: PairStat[];
   /** Link-layer destination of IP packets: a=MAC, b=IP dst (outermost headers), unencapsulated only. */
@@ -36,6 +38,7 @@ interface State {
   podBehindSrc: PairCounter;
   podToDst: PairCounter;
   fdbUse: PairCounter;
+  podIpBehind: PairCounter;
   l2Src: PairCounter;
   l2Dst: PairCounter;
   arpRequests: PairCounter;
@@ -56,6 +59,7 @@ export const topologyCollector = defineAnalyzer<State, TopologyObservations>({
     podBehindSrc: new PairCounter(),
     podToDst: new PairCounter(),
     fdbUse: new PairCounter(),
+    podIpBehind: new PairCounter(),
     l2Src: new PairCounter(),
     l2Dst: new PairCounter(),
     arpRequests: new PairCounter(),
@@ -90,10 +94,11 @@ export const topologyCollector = defineAnalyzer<State, TopologyObservations>({
     if (f.innerIp !== f.outerIp && f.innerV4) {
       s.podBehindSrc.add(v4(f, 0), (v4(f, 8) & 0xffffff00) >>> 0, kind, n, t);
       s.podToDst.add(v4(f, 4), (v4(f, 12) & 0xffffff00) >>> 0, v4(f, 0), n, t);
+      s.podIpBehind.add(v4(f, 8), v4(f, 0), -1, n, t);
     }
   },
   finish(s, ctx) {
-    const counters = [s.vtepSrc, s.vtepDst, s.podBehindSrc, s.podToDst, s.fdbUse, s.l2Src, s.l2Dst, s.arpRequests, s.arpReplies, s.arpGratuitous];
+    const counters = [s.vtepSrc, s.vtepDst, s.podBehindSrc, s.podToDst, s.fdbUse, s.podIpBehind, s.l2Src, s.l2Dst, s.arpRequests, s.arpReplies, s.arpGratuitous];
     return {
       capture: ctx.capture,
       vtepSrc: s.vtepSrc.all(),
@@ -101,6 +106,7 @@ export const topologyCollector = defineAnalyzer<State, TopologyObservations>({
       podBehindSrc: s.podBehindSrc.all(),
       podToDst: s.podToDst.all(),
       fdbUse: s.fdbUse.all(),
+      podIpBehind: s.podIpBehind.all(),
       l2Src: s.l2Src.all(),
       l2Dst: s.l2Dst.all(),
       arpRequests: s.arpRequests.all(),

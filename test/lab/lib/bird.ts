@@ -28,6 +28,8 @@ function peersOf(spec: ClusterSpec, n: NodeSpec): { peer: NodeSpec; rrClient: bo
   return spec.nodes.filter((x) => x.routeReflector).map((peer) => ({ peer, rrClient: false }));
 }
 
+const ipNum = (ip: string) => ip.split('.').reduce((a, o) => a * 256 + Number(o), 0);
+
 export const protocolName = (peer: NodeSpec, rr: boolean) =>
   `${rr ? 'RR' : 'Mesh'}_${peer.ip.replace(/\./g, '_')}`;
 
@@ -40,12 +42,18 @@ export function birdConfig(spec: ClusterSpec, n: NodeSpec, o: BirdOverrides = {}
       return [
         `protocol bgp ${protocolName(peer, rrPeer)} from bgp_template {`,
         `  neighbor ${peer.ip} as ${peer.asn};`,
+        `  source address ${n.ip};`,
+        // As calico/node does it: one connection per pair, opened by the lower address.
+        ...(ipNum(peer.ip) < ipNum(n.ip) ? ['  passive on;'] : []),
         ...(rrClient ? ['  rr client;', `  rr cluster id ${n.ip};`] : []),
         `}`,
       ].join('\n');
     })
     .join('\n\n');
-  return `# BIRD for ${n.name}, Calico style (confd's bird.cfg, trimmed to IPv4 without IP-in-IP)
+  return `# BIRD for ${n.name}, Calico style (confd's bird.cfg, trimmed to IPv4 without IP-in-IP).
+# Graceful restart (on in calico/node) is left off: with it, the routes of a
+# peer that vanishes may be kept as stale for its restart time (120 s), past
+# the end of a capture.
 router id ${n.ip};
 log stderr all;
 
@@ -92,15 +100,17 @@ ${o.omitBlock ? '  # IP blocks for this host: none rendered' : `  # IP blocks fo
 
 template bgp bgp_template {
   description "Connection to BGP peer";
-  local ${n.ip} as ${localAs};
+  local as ${localAs};
   hold time ${BGP_HOLD_TIME};
   keepalive time ${BGP_KEEPALIVE_TIME};
   connect delay time 1;
   connect retry time 3;
-  error wait time 3, 10;
+  error wait time 5, 60;
   ipv4 {
+    gateway recursive;
     import all;
     export filter calico_export_to_bgp_peers;
+    add paths on;
   };
 }
 

@@ -135,7 +135,7 @@ export function buildUnderlay(lab: Lab, spec: ClusterSpec): void {
     // hooks. With br_netfilter on (the kernel default) the bridge would
     // reassemble and refragment oversize IP packets and hide an MTU black hole.
     lab.sh(sw, ['sysctl', '-qw', 'net.bridge.bridge-nf-call-iptables=0', 'net.bridge.bridge-nf-call-ip6tables=0', 'net.bridge.bridge-nf-call-arptables=0'], { allowFail: true });
-    lab.sh(sw, ['ip', 'link', 'add', 'br0', 'type', 'bridge']);
+    lab.sh(sw, ['ip', 'link', 'add', 'br0', 'address', seg === 'a' ? 'aa:c6:12:00:00:f0' : 'aa:c6:12:00:01:f0', 'type', 'bridge']);
     lab.sh(sw, ['ip', 'link', 'set', 'br0', 'up']);
   }
 
@@ -183,7 +183,7 @@ function plugIntoSwitch(lab: Lab, sw: string, port: string, role: string, dev: s
 function bridgePod(lab: Lab, node: NodeSpec, pod: PodSpec, mtu: number): void {
   lab.addNamespace(pod.name);
   lab.sh(node.name, ['ip', 'link', 'add', pod.hostVeth, 'mtu', String(mtu), 'type', 'veth', 'peer', 'name', 'eth0', 'netns', lab.ns(pod.name)]);
-  lab.sh(node.name, ['ip', 'link', 'set', pod.hostVeth, 'master', 'cni0', 'up']);
+  lab.sh(node.name, ['ip', 'link', 'set', pod.hostVeth, 'address', ipToMac('2a:58', pod.ip), 'master', 'cni0', 'up']);
   wireSized(lab, node.name, pod.hostVeth);
   lab.sh(pod.name, ['ip', 'link', 'set', 'eth0', 'address', pod.mac, 'mtu', String(mtu), 'up']);
   wireSized(lab, pod.name, 'eth0');

@@ -1,0 +1,161 @@
+import { macString, v4String } from '../addr.js';
+import { defineAnalyzer } from '../analyzer.js';
+import type { Evidence, Finding } from '../finding.js';
+import type { Model } from '../model.js';
+import type { PairStat } from '../pair-counter.js';
+import type { TopologyObservations } from '../topology/collect.js';
+
+/**
+ * Neighbour resolution on the wire: ARP requests nobody answers (a host-gw next hop on
+ * another L2 segment, a VTEP address without its static neighbour entry, a pod that is
+ * gone), one IP answered by two MACs, gratuitous ARP flapping, and one pod IP seen
+ * behind two nodes (a duplicate or stale address).
+ */
+
+function observations(model: Model): TopologyObservations[] {
+  return (model.results['topology'] ?? []).filter((o): o is TopologyObservations => o !== undefined);
+}
+
+function ev(capture: string, s: PairStat, note: string): Evidence {
+  return { capture, packets: s.packets.slice(0, 10), count: s.count, note };
+}
+
+export const arpAnalyzer = defineAnalyzer<null, null>({
+  name: 'arp',
+  create: () => null,
+  finish: () => null,
+  diagnose(_r, model) {
+    const findings: Finding[] = [];
+    const obs = observations(model);
+    const answered = new Set<number>();
+    const alive = new Set<number>();
+    const macsFor = new Map<number, Map<number, Evidence[]>>();
+    for (const o of obs) {
+      for (const s of [...o.arpReplies, ...o.arpGratuitous]) {
+        answered.add(s.a);
+        let m = macsFor.get(s.a);
+        if (!m) macsFor.set(s.a, (m = new Map()));
+        let l = m.get(s.b);
+        if (!l) m.set(s.b, (l = []));
+        l.push(ev(o.capture, s, `${v4String(s.a)} is-at ${macString(s.b)}`));
+      }
+      for (const s of o.l2Src) alive.add(s.b);
+    }
+    const nodeIps = new Set(model.topology.nodes.map((n) => n.ip));
+    const podCidrs = model.topology.podCidrs;
+    const inPodCidr = (ip: number) =>
+      podCidrs.some((c) => {
+        const [base, len] = c.cidr.split('/');
+        const b = base!.split('.').map(Number);
+        const bn = ((b[0]! << 24) >>> 0) + (b[1]! << 16) + (b[2]! << 8) + b[3]!;
+        const l = Number(len);
+        return ((ip & ((0xffffffff << (32 - l)) >>> 0)) >>> 0) === bn;
+      });
+
+    // Unanswered requests, grouped by target.
+    const unanswered = new Map<number, { senders: Set<number>; count: number; ev: Evidence[] }>();
+    for (const o of obs) {
+      for (const s of o.arpRequests) {
+        if (answered.has(s.a) || s.count < 2) continue;
+        let u = unanswered.get(s.a);
+        if (!u) unanswered.set(s.a, (u = { senders: new Set(), count: 0, ev: [] }));
+        u.senders.add(s.b);
+        u.count += s.count;
+        u.ev.push(ev(o.capture, s, `${v4String(s.b)} asks who-has ${v4String(s.a)} ${s.count}×, no reply`));
+      }
+    }
+    for (const [target, u] of unanswered) {
+      const t = v4String(target);
+      const senders = [...u.senders].map(v4String);
+      const sender = senders[0]!;
+      const isVtepAddr = (target & 0xff) === 0 && inPodCidr(target);
+      const isNode = nodeIps.has(t) || (!inPodCidr(target) && senders.some((s) => sameSubnet24(s, t)) && !alive.has(target));
+      if (isVtepAddr) {
+        findings.push({
+          id: 'neighbor.vtep-missing',
+          severity: 'error',
+          confidence: 0.75,
+          component: 'neighbor',
+          node: sender,
+          title: `${sender} has no neighbour entry for the remote VTEP address ${t}`,
+          detail: `${sender} sends ARP requests for ${t}, the VTEP address of a remote node's pod CIDR. flannel programs a permanent neighbour entry for it; with that entry missing the kernel cannot build the inner Ethernet header and pod traffic to that node is never sent.`,
+          evidence: u.ev,
+          remedy: [`ip neigh show dev flannel.1   # on ${sender}: expect ${t} lladdr <remote VTEP MAC> PERMANENT`, `ip neigh replace ${t} lladdr <remote VTEP MAC> dev flannel.1 nud permanent   # on ${sender}`],
+        });
+      } else if (isNode) {
+        findings.push({
+          id: 'l2-nexthop.unreachable',
+          severity: 'error',
+          confidence: alive.has(target) ? 0.5 : 0.8,
+          component: 'l2-nexthop',
+          node: sender,
+          title: `Next hop ${t} does not answer ARP from ${senders.join(', ')}`,
+          detail:
+            `${senders.join(', ')} ${senders.length === 1 ? 'resolves' : 'resolve'} ${t} with ARP (${u.count} requests) and never get${senders.length === 1 ? 's' : ''} an answer. ` +
+            `With host-gw routing (podCIDR via nodeIP) every node must be on one L2 segment: a next hop behind a router cannot answer ARP, so pod traffic routed via ${t} is dropped on ${sender}.`,
+          evidence: u.ev,
+          remedy: [`ip route | grep ${t}   # on ${sender}: routes using ${t} as next hop`, `ip neigh show ${t}   # on ${sender}: FAILED/INCOMPLETE`, `# move the node onto the same L2 segment, or switch the CNI to an encapsulating mode (flannel vxlan, Calico IPIP/VXLAN)`],
+        });
+      } else {
+        findings.push({
+          id: 'arp.unanswered',
+          severity: 'warning',
+          confidence: 0.6,
+          component: 'arp',
+          node: sender,
+          title: `ARP for ${t} goes unanswered`,
+          detail: `${senders.join(', ')} asked for ${t} ${u.count} times without a reply: the host or pod with that address is gone or on another segment.`,
+          evidence: u.ev,
+          remedy: [`ip neigh show ${t}`, `kubectl get pods -A -o wide | grep -w ${t}`],
+        });
+      }
+    }
+    // One IP, two MACs.
+    for (const [ip, macs] of macsFor) {
+      if (macs.size < 2) continue;
+      const list = [...macs.keys()].map(macString);
+      findings.push({
+        id: 'arp.conflict',
+        severity: 'error',
+        confidence: 0.85,
+        component: 'arp',
+        node: v4String(ip),
+        title: `Two MACs answer for ${v4String(ip)}: ${list.join(', ')}`,
+        detail: `ARP replies for ${v4String(ip)} come from ${list.length} different MACs: a duplicate address (two pods or nodes with one IP) or a flapping failover. Traffic goes to whichever answered last.`,
+        evidence: [...macs.values()].flat(),
+        remedy: [`arping -D -c 3 ${v4String(ip)}`, `kubectl get pods -A -o wide | grep -w ${v4String(ip)}`],
+      });
+    }
+    // One pod IP tunnelled from two nodes.
+    const behind = new Map<number, Map<number, Evidence[]>>();
+    for (const o of obs) {
+      for (const s of o.podIpBehind) {
+        let m = behind.get(s.a);
+        if (!m) behind.set(s.a, (m = new Map()));
+        let l = m.get(s.b);
+        if (!l) m.set(s.b, (l = []));
+        l.push(ev(o.capture, s, `${v4String(s.a)} arrives from node ${v4String(s.b)}`));
+      }
+    }
+    for (const [ip, nodes] of behind) {
+      if (nodes.size < 2 || nodeIps.has(v4String(ip))) continue;
+      const list = [...nodes.keys()].map(v4String);
+      findings.push({
+        id: 'arp.duplicate-pod-ip',
+        severity: 'error',
+        confidence: 0.8,
+        component: 'arp',
+        node: list[1] ?? list[0]!,
+        title: `Pod IP ${v4String(ip)} is used behind two nodes: ${list.join(' and ')}`,
+        detail: `Packets from ${v4String(ip)} are encapsulated by ${list.join(' and ')}. A pod address lives behind exactly one node: one of these is a duplicate (IPAM handed it out twice) or a stale pod that still holds the address; replies go to whichever node the route names.`,
+        evidence: [...nodes.values()].flat(),
+        remedy: [`kubectl get pods -A -o wide | grep -w ${v4String(ip)}`, `ip route get ${v4String(ip)}   # on each node`, 'ls /var/lib/cni/networks/*/   # IPAM allocations on each node'],
+      });
+    }
+    return findings;
+  },
+});
+
+function sameSubnet24(a: string, b: string): boolean {
+  return a.split('.').slice(0, 3).join('.') === b.split('.').slice(0, 3).join('.');
+}
