@@ -40,7 +40,15 @@ let A_VERSION = 0;
 let A_ERSPAN_VERSION = 0;
 
 const captured = (p: PacketView, i: number) => p.hdrEnd[i]! - p.start[i]!;
-const flagsOf = (p: PacketView, i: number) => (captured(p, i) >= 2 ? u16(p.layerBuf[i]!, p.start[i]!) : -1);
+/**
+ * tshark shows no GRE field before it has the flags and the protocol type, and for WCCP
+ * not before the first payload byte that tells whether a redirect header follows.
+ */
+function hasBase(p: PacketView, i: number): boolean {
+  const n = captured(p, i);
+  return n >= 4 && (n >= 5 || u16(p.layerBuf[i]!, p.start[i]! + 2) !== GRE_WCCP);
+}
+const flagsOf = (p: PacketView, i: number) => (hasBase(p, i) ? u16(p.layerBuf[i]!, p.start[i]!) : -1);
 
 /** Offset (from the layer start) of each optional field, -1 when the flags leave it out. */
 function offsetOf(fv: number, which: 'checksum' | 'key' | 'seq' | 'ack' | 'routing'): number {
@@ -119,8 +127,10 @@ function routing(p: PacketView, i: number, which: 0 | 2 | 3, out: FieldSink): vo
   const b = p.layerBuf[i]!;
   const he = p.hdrEnd[i]!;
   let o = p.start[i]! + offsetOf(fv, 'routing');
-  while (o + 4 <= he) {
-    out.pushNum(which === 0 ? u16(b, o) : u8(b, o + which));
+  while (o + 2 <= he) {
+    if (which === 0) out.pushNum(u16(b, o));
+    else if (o + which < he) out.pushNum(u8(b, o + which));
+    if (o + 4 > he) return;
     const len = u8(b, o + 3);
     if (u16(b, o) === 0 && len === 0) return;
     o += 4 + len;
@@ -133,14 +143,16 @@ function wccpHeader(p: PacketView, i: number): number {
   const b = p.layerBuf[i]!;
   const s = p.start[i]!;
   if (u16(b, s + 2) !== GRE_WCCP) return -1;
-  const o = baseEnd(b, s, p.hdrEnd[i]!);
-  return o >= 0 && o + 4 === p.hdrEnd[i]! ? o : -1;
+  const he = p.hdrEnd[i]!;
+  const o = baseEnd(b, s, he);
+  // decode() keeps the header at its base length when the payload is already IPv4.
+  return o >= 0 && o < he && u8(b, o) >> 4 !== 4 ? o : -1;
 }
 
 function wccp(name: string, label: string, type: 'uint' | 'bool', at: number, mask = 0) {
   return field(name, label, type, (p, i, out) => {
     const o = wccpHeader(p, i);
-    if (o < 0) return;
+    if (o < 0 || o + at >= p.hdrEnd[i]!) return;
     const v = u8(p.layerBuf[i]!, o + at);
     out.pushNum(mask ? (v & mask ? 1 : 0) : v);
   });
@@ -156,24 +168,24 @@ export const gre: ProtocolModule = {
     label: 'GRE',
     tunnel: true,
     fields: [
-      fixed('gre.flags_and_version', 'Flags and Version', 'uint', 0, 2, { base: 'hex' }),
-      fixed('gre.flags.checksum', 'Checksum Bit', 'bool', 0, 2, { mask: F_CHECKSUM }),
-      fixed('gre.flags.routing', 'Routing Bit', 'bool', 0, 2, { mask: F_ROUTING }),
-      fixed('gre.flags.key', 'Key Bit', 'bool', 0, 2, { mask: F_KEY }),
-      fixed('gre.flags.sequence_number', 'Sequence Number Bit', 'bool', 0, 2, { mask: F_SEQ }),
-      fixed('gre.flags.strict_source_route', 'Strict Source Route Bit', 'bool', 0, 2, { mask: 0x0800 }),
-      fixed('gre.flags.recursion_control', 'Recursion control', 'uint', 0, 2, { mask: 0x0700 }),
+      when(hasBase, fixed('gre.flags_and_version', 'Flags and Version', 'uint', 0, 2, { base: 'hex' })),
+      when(hasBase, fixed('gre.flags.checksum', 'Checksum Bit', 'bool', 0, 2, { mask: F_CHECKSUM })),
+      when(hasBase, fixed('gre.flags.routing', 'Routing Bit', 'bool', 0, 2, { mask: F_ROUTING })),
+      when(hasBase, fixed('gre.flags.key', 'Key Bit', 'bool', 0, 2, { mask: F_KEY })),
+      when(hasBase, fixed('gre.flags.sequence_number', 'Sequence Number Bit', 'bool', 0, 2, { mask: F_SEQ })),
+      when(hasBase, fixed('gre.flags.strict_source_route', 'Strict Source Route Bit', 'bool', 0, 2, { mask: 0x0800 })),
+      when(hasBase, fixed('gre.flags.recursion_control', 'Recursion control', 'uint', 0, 2, { mask: 0x0700 })),
       when((p, i) => (flagsOf(p, i) & 7) === 1, fixed('gre.flags.ack', 'Acknowledgment', 'bool', 0, 2, { mask: F_ACK })),
       // Version 1 takes the A bit out of the reserved flags.
       field('gre.flags.reserved', 'Flags (Reserved)', 'uint', (p, i, out) => {
         const fv = flagsOf(p, i);
         if (fv >= 0) out.pushNum(((fv & ((fv & 7) === 1 ? 0x78 : 0xf8)) >> 3) >>> 0);
       }),
-      fixed('gre.flags.version', 'Version', 'uint', 0, 2, { mask: 0x0007, names: { 0: 'GRE', 1: 'Enhanced GRE' } }),
-      fixed('gre.proto', 'Protocol Type', 'uint', 2, 2, {
+      when(hasBase, fixed('gre.flags.version', 'Version', 'uint', 0, 2, { mask: 0x0007, names: { 0: 'GRE', 1: 'Enhanced GRE' } })),
+      when(hasBase, fixed('gre.proto', 'Protocol Type', 'uint', 2, 2, {
         base: 'hex',
         names: { 0x0800: 'IP', 0x86dd: 'IPv6', 0x6558: 'Transparent Ethernet bridging', 0x880b: 'PPP', 0x883e: 'WCCP', 0x88be: 'ERSPAN', 0x22eb: 'ERSPAN' },
-      }),
+      })),
       optional('gre.checksum', 'Checksum', 'checksum', 0, 2, { base: 'hex' }),
       optional('gre.offset', 'Offset', 'checksum', 2, 2),
       optional('gre.key', 'Key', 'key', 0, 4, { base: 'hex', version: 0 }),

@@ -216,6 +216,30 @@ function extNext(): boolean {
   return true;
 }
 
+/**
+ * Offset (in p.layerBuf[i]) of the address an upper-layer checksum covers as the
+ * destination: the last hop of a routing header with segments left (type 0: the last
+ * listed address; type 2: the home address; type 4: segment 0), else the IPv6
+ * destination. -1 when layer i's fixed header is incomplete.
+ */
+export function ipv6ChecksumDestination(p: PacketView, i: number): number {
+  if (p.hdrEnd[i]! - p.start[i]! < 40) return -1;
+  let dst = p.start[i]! + 24;
+  if (!extFirst(p, i)) return dst;
+  do {
+    if (X.type !== NH_ROUTING || X.state !== 0) continue;
+    const rt = u8(X.b, X.pos + 2);
+    if (u8(X.b, X.pos + 3) === 0) continue;
+    if (rt === 0) {
+      const n = u8(X.b, X.pos + 1) >> 1;
+      if (n > 0 && X.pos + 8 + n * 16 <= X.pos + X.len) dst = X.pos + 8 + (n - 1) * 16;
+    } else if ((rt === 2 || rt === 4) && X.len >= 24) {
+      dst = X.pos + 8;
+    }
+  } while (extNext());
+  return dst;
+}
+
 /** Hop-by-hop option walk for the jumbo payload length, as Wireshark does before anything else. */
 function jumboLength(b: Buffer, hbh: number, limit: number): number {
   if (hbh + 2 > limit) return 0;

@@ -1,6 +1,7 @@
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import yargs from 'yargs';
+import { protectStdinArgs } from './commands/options.js';
 import * as read from './commands/read.js';
 
 /**
@@ -9,7 +10,7 @@ import * as read from './commands/read.js';
  * Usage errors exit with 2, like every other usage error netdiag reports.
  */
 export async function main(argv: string[]): Promise<void> {
-  const cli = yargs(argv)
+  const cli = yargs(protectStdinArgs(argv))
     .scriptName('netdiag')
     .usage('$0 <command> [options]\n\nPacket-capture analyzer and troubleshooter for Kubernetes pod networking.')
     .command(read)

@@ -13,18 +13,17 @@ export const LINKTYPE_IPV4 = 228;
 export const LINKTYPE_IPV6 = 229;
 export const LINKTYPE_LINUX_SLL2 = 276;
 
-/** [name, description] by linktype number. */
+/** [name, description] by linktype number, as libpcap 1.10 (tcpdump's "link-type" line) has them. */
 const TABLE: ReadonlyMap<number, readonly [string, string]> = new Map<number, readonly [string, string]>([
   [0, ['NULL', 'BSD loopback']],
   [1, ['EN10MB', 'Ethernet']],
-  [3, ['AX25', 'Amateur Radio AX.25']],
   [6, ['IEEE802', 'Token ring']],
-  [7, ['ARCNET_BSD', 'BSD ARCNET']],
+  [7, ['ARCNET', 'BSD ARCNET']],
   [8, ['SLIP', 'SLIP']],
   [9, ['PPP', 'PPP']],
   [10, ['FDDI', 'FDDI']],
-  // Some BSDs wrote their DLT_RAW value (12, or 14 on OpenBSD) into files; Wireshark and
-  // libpcap read both as raw IP.
+  // Some BSDs wrote their DLT_RAW value (12, or 14 on OpenBSD) into files; Wireshark reads
+  // both as raw IP (libpcap on Linux names only 12).
   [12, ['RAW', 'Raw IP']],
   [14, ['RAW', 'Raw IP']],
   [50, ['PPP_SERIAL', 'PPP over serial']],
@@ -44,33 +43,16 @@ const TABLE: ReadonlyMap<number, readonly [string, string]> = new Map<number, re
   [138, ['APPLE_IP_OVER_IEEE1394', 'Apple IP-over-IEEE 1394']],
   [143, ['DOCSIS', 'DOCSIS']],
   [144, ['LINUX_IRDA', 'Linux IrDA']],
-  [147, ['USER0', 'DLT_USER0']],
-  [148, ['USER1', 'DLT_USER1']],
-  [149, ['USER2', 'DLT_USER2']],
-  [150, ['USER3', 'DLT_USER3']],
-  [151, ['USER4', 'DLT_USER4']],
-  [152, ['USER5', 'DLT_USER5']],
-  [153, ['USER6', 'DLT_USER6']],
-  [154, ['USER7', 'DLT_USER7']],
-  [155, ['USER8', 'DLT_USER8']],
-  [156, ['USER9', 'DLT_USER9']],
-  [157, ['USER10', 'DLT_USER10']],
-  [158, ['USER11', 'DLT_USER11']],
-  [159, ['USER12', 'DLT_USER12']],
-  [160, ['USER13', 'DLT_USER13']],
-  [161, ['USER14', 'DLT_USER14']],
-  [162, ['USER15', 'DLT_USER15']],
   [163, ['IEEE802_11_RADIO_AVS', '802.11 plus AVS radio information header']],
   [166, ['PPP_PPPD', 'PPP for pppd, with direction flag']],
   [169, ['GPRS_LLC', 'GPRS LLC']],
-  [177, ['LINUX_LAPD', 'LAPD with Linux pseudo-header']],
+  [177, ['LINUX_LAPD', 'Linux vISDN LAPD']],
   [187, ['BLUETOOTH_HCI_H4', 'Bluetooth HCI UART transport layer']],
   [189, ['USB_LINUX', 'USB with Linux header']],
   [192, ['PPI', 'Per-Packet Information']],
-  [195, ['IEEE802_15_4_WITHFCS', 'IEEE 802.15.4 with FCS']],
+  [195, ['IEEE802_15_4', 'IEEE 802.15.4 with FCS']],
   [197, ['ERF', 'Endace ERF header']],
   [201, ['BLUETOOTH_HCI_H4_WITH_PHDR', 'Bluetooth HCI UART transport layer plus pseudo-header']],
-  [204, ['PPP_WITH_DIR', 'PPP with Directional Info']],
   [215, ['IEEE802_15_4_NONASK_PHY', 'IEEE 802.15.4 with non-ASK PHY data']],
   [220, ['USB_LINUX_MMAPPED', 'USB with padded Linux header']],
   [226, ['IPNET', 'Solaris ipnet']],
@@ -91,13 +73,12 @@ const TABLE: ReadonlyMap<number, readonly [string, string]> = new Map<number, re
   [253, ['NETLINK', 'Linux netlink']],
   [254, ['BLUETOOTH_LINUX_MONITOR', 'Bluetooth Linux Monitor']],
   [256, ['BLUETOOTH_LE_LL_WITH_PHDR', 'Bluetooth Low Energy air interface with pseudo-header']],
-  [258, ['PKTAP', 'Apple PKTAP']],
+  [258, ['PKTAP', 'Apple DLT_PKTAP']],
   [259, ['EPON', 'Ethernet with 802.3 Clause 65 EPON preamble']],
   [263, ['WATTSTOPPER_DLM', 'WattStopper Digital Lighting Management (DLM) and Legrand Nitoo Open protocol']],
   [264, ['ISO_14443', 'ISO 14443 messages']],
   [266, ['USB_DARWIN', 'USB with Darwin header']],
   [268, ['SDLC', 'IBM SDLC frames']],
-  [270, ['LORATAP', 'LoRa radio packets']],
   [271, ['VSOCK', 'Linux vsock']],
   [272, ['NORDIC_BLE', 'Nordic Semiconductor Bluetooth LE sniffer frames']],
   [274, ['ETHERNET_MPACKET', '802.3br mPackets']],
@@ -115,7 +96,6 @@ const TABLE: ReadonlyMap<number, readonly [string, string]> = new Map<number, re
   [287, ['Z_WAVE_SERIAL', 'Z-Wave serial frames between host and chip']],
   [288, ['USB_2_0', 'USB 2.0/1.1/1.0 as transmitted over the cable']],
   [289, ['ATSC_ALP', 'ATSC Link-Layer Protocol packets']],
-  [290, ['ETW', 'Event Tracing for Windows messages']],
 ]);
 
 /** The linktypes netdiag's dissectors start from; the decoder reports the others as unknown. */

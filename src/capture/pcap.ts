@@ -53,11 +53,11 @@ export interface PcapHeader {
   warning: string | null;
 }
 
-/** True when the 4 bytes look like a classic pcap magic in either byte order. */
+/** True when the 4 bytes look like a classic pcap magic (or a variant's) in either byte order. */
 export function isPcapMagic(b: Buffer, o: number): boolean {
   const m = u32(b, o, true);
   const s = u32(b, o, false);
-  return m === MAGIC_USEC || m === MAGIC_NSEC || s === MAGIC_USEC || s === MAGIC_NSEC;
+  return m === MAGIC_USEC || m === MAGIC_NSEC || s === MAGIC_USEC || s === MAGIC_NSEC || m === MAGIC_KUZNETZOV || s === MAGIC_KUZNETZOV;
 }
 
 /**

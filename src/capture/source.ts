@@ -190,16 +190,27 @@ function describeStreamError(e: NodeJS.ErrnoException, gzip: boolean, produced: 
 async function peek(s: Readable, n: number): Promise<Buffer> {
   const parts: Buffer[] = [];
   let have = 0;
-  let ended = false;
+  let ended = s.readableEnded;
   let failed: Error | null = null;
+  let wake: (() => void) | null = null;
+  const poke = () => {
+    const w = wake;
+    wake = null;
+    w?.();
+  };
   const onEnd = () => {
     ended = true;
+    poke();
   };
   const onError = (e: Error) => {
     failed = e;
+    poke();
   };
-  s.once('end', onEnd);
-  s.once('error', onError);
+  // A 'readable' listener puts the stream in paused mode and starts it reading (calling
+  // pause() first would leave process.stdin idle, and the process would simply exit).
+  s.on('readable', poke);
+  s.on('end', onEnd);
+  s.on('error', onError);
   try {
     while (have < n && !ended && failed === null) {
       const c = s.read() as Buffer | null;
@@ -209,18 +220,11 @@ async function peek(s: Readable, n: number): Promise<Buffer> {
         continue;
       }
       await new Promise<void>((resolve) => {
-        const done = () => {
-          s.off('readable', done);
-          s.off('end', done);
-          s.off('error', done);
-          resolve();
-        };
-        s.on('readable', done);
-        s.on('end', done);
-        s.on('error', done);
+        wake = resolve;
       });
     }
   } finally {
+    s.off('readable', poke);
     s.off('end', onEnd);
     s.off('error', onError);
   }
@@ -240,7 +244,6 @@ async function fromStream(
   consumedFn: (() => number) | null,
   closeRaw: () => void,
 ): Promise<ByteSource> {
-  raw.pause();
   const head = await peek(raw, 2);
   const ended = raw.readableEnded;
   if (!isGzip(head, head.length)) {

@@ -9,6 +9,16 @@
  * allocation per record); `encodePcap*`/`PcapngEncoder` return one Buffer per
  * header or block for tests and small tools.
  */
+import {
+  LINKTYPE_ETHERNET,
+  LINKTYPE_IPV4,
+  LINKTYPE_IPV6,
+  LINKTYPE_LINUX_SLL,
+  LINKTYPE_LINUX_SLL2,
+  LINKTYPE_LOOP,
+  LINKTYPE_NULL,
+  LINKTYPE_RAW,
+} from './linktypes.js';
 import { ChunkSink, OneShotSink, type ByteSink, type ChunkSinkOptions, type SinkTarget } from './writer-sink.js';
 import { MICROSECONDS, tickScale, toTicks, type TickScale, type TickWords, type TsResolution } from './writer-ticks.js';
 
@@ -23,16 +33,16 @@ export interface Timestamp {
 
 export type ByteOrder = 'le' | 'be';
 
-/** LINKTYPE_* values (tcpdump.org/linktypes.html) that netdiag writes. */
+/** The linktypes netdiag writes, grouped for `LINKTYPE.ETHERNET`-style use. */
 export const LINKTYPE = {
-  NULL: 0,
-  ETHERNET: 1,
-  RAW: 101,
-  LOOP: 108,
-  LINUX_SLL: 113,
-  IPV4: 228,
-  IPV6: 229,
-  LINUX_SLL2: 276,
+  NULL: LINKTYPE_NULL,
+  ETHERNET: LINKTYPE_ETHERNET,
+  RAW: LINKTYPE_RAW,
+  LOOP: LINKTYPE_LOOP,
+  LINUX_SLL: LINKTYPE_LINUX_SLL,
+  IPV4: LINKTYPE_IPV4,
+  IPV6: LINKTYPE_IPV6,
+  LINUX_SLL2: LINKTYPE_LINUX_SLL2,
 } as const;
 
 export const PCAP_MAGIC_USEC = 0xa1b2c3d4;

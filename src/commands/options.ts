@@ -46,3 +46,21 @@ export function readOptions<T>(y: Argv<T>): Argv<T & ReadArgs> {
     T & ReadArgs
   >;
 }
+
+/**
+ * yargs drops a lone `-` positional; the command line swaps it for this token before
+ * parsing and the handler swaps it back, so `netdiag read -` reads stdin.
+ */
+export const STDIN_TOKEN = '\u0000stdin';
+
+/** Options of `read` that take a value: a `-` right after one of them is that value (`-w -`). */
+const VALUE_OPTIONS = new Set(['-T', '-e', '-E', '-c', '-Y', '-d', '-w', '-o', '--format', '--output', '--fail-on', '--display-filter', '--decode-as', '--write']);
+
+export function protectStdinArgs(argv: readonly string[]): string[] {
+  let afterDashDash = false;
+  return argv.map((a, i) => {
+    if (a === '--') afterDashDash = true;
+    if (a !== '-') return a;
+    return afterDashDash || !VALUE_OPTIONS.has(argv[i - 1] ?? '') ? STDIN_TOKEN : a;
+  });
+}

@@ -6,7 +6,7 @@ import type { ArgumentsCamelCase, Argv } from 'yargs';
 import type { Registry } from '../decode/registry.js';
 import type { FieldsOptions } from '../output/fields-output.js';
 import type { CaptureInfo, PacketFilter, PacketSink, ReaderProblem, SourceResult, TextOut } from '../output/packet-source.js';
-import { readOptions, type ReadArgs } from './options.js';
+import { readOptions, STDIN_TOKEN, type ReadArgs } from './options.js';
 
 // Everything that decodes is imported inside the handler: `netdiag --help` must stay fast.
 
@@ -64,7 +64,8 @@ export function processIO(): ReadIO {
 }
 
 export async function handler(argv: ArgumentsCamelCase<ReadArgs>): Promise<void> {
-  const r = await runRead(argv, processIO());
+  const files = (argv.files ?? []).map((f) => (f === STDIN_TOKEN ? '-' : f));
+  const r = await runRead({ ...argv, files }, processIO());
   process.exitCode = r.exitCode;
 }
 

@@ -22,11 +22,11 @@ export function foldChecksum(sum: number): number {
 
 export function inetChecksum(...parts: Buffer[]): number {
   let s = 0;
-  for (const p of parts) {
-    // Only the last part may be odd-length: an odd middle part would shift
-    // the word alignment of everything after it.
+  parts.forEach((p, i) => {
+    // An odd part anywhere but last would shift the word alignment of everything after it.
+    if (p.length & 1 && i < parts.length - 1) throw new Error('only the last part may have an odd length');
     s = sum16(p, 0, p.length, s);
-  }
+  });
   return foldChecksum(s);
 }
 

@@ -4,7 +4,7 @@
  * at arbitrary boundaries so that application messages straddle segments or
  * share one.
  */
-import type { TcpOption } from './tcp.js';
+import { TCP_FLAG, tcpFlags, type TcpOption } from './tcp.js';
 import { ipTcp } from './stack.js';
 
 /** Cuts `data` at the given offsets (ascending, exclusive of 0 and data.length). */
@@ -80,9 +80,7 @@ export class TcpSession {
   segment(side: TcpSide, payload: Buffer = Buffer.alloc(0), o: SegmentOptions = {}): Buffer {
     const me = this.sides[side];
     const peer = this.other(side);
-    const flags = o.flags ?? (payload.length > 0 ? 'P.' : '.');
-    const flagText = typeof flags === 'string' ? flags : '';
-    const hasAck = typeof flags === 'number' ? (flags & 0x10) !== 0 : /[.A]/.test(flagText);
+    const flags = tcpFlags(o.flags ?? (payload.length > 0 ? 'P.' : '.'));
     const seq = o.seq ?? me.next;
     const pkt = ipTcp(
       {
@@ -94,7 +92,7 @@ export class TcpSession {
         sport: me.ep.port,
         dport: peer.ep.port,
         seq,
-        ack: hasAck ? (o.ack ?? peer.next) : 0,
+        ack: flags & TCP_FLAG.ACK ? (o.ack ?? peer.next) : 0,
         flags,
         window: o.window ?? me.ep.window ?? 64240,
         options: o.options,
@@ -103,8 +101,8 @@ export class TcpSession {
     );
     me.ipId = (me.ipId + 1) & 0xffff;
     if (o.seq === undefined) {
-      const bits = typeof flags === 'number' ? flags : 0;
-      const synFin = /[SF]/.test(flagText) || (bits & 0x03) !== 0 ? 1 : 0;
+      // SYN and FIN each take one sequence number.
+      const synFin = flags & (TCP_FLAG.SYN | TCP_FLAG.FIN) ? 1 : 0;
       me.next = (me.next + payload.length + synFin) >>> 0;
     }
     return pkt;

@@ -325,7 +325,7 @@ export function compileTree(reg: Registry, src: string, tree: Expr): Compiled {
         return r.ok ? { c: 'num', v: r.v } : mismatch(a.text, r.msg);
       }
       case 'bytes': {
-        if (a.kind === 'string') return { c: 'bytes', v: Buffer.from(a.value, 'latin1') };
+        if (a.kind === 'string') return { c: 'bytes', v: a.bytes };
         if (a.kind === 'char') return { c: 'bytes', v: Buffer.from([a.value & 0xff]) };
         const b = parseHexBytes(a.text);
         return b ? { c: 'bytes', v: b } : mismatch(a.text, `"${a.text}" is not a valid byte string (e.g. 0a:1b:2c)`);
@@ -632,7 +632,7 @@ export function compileTree(reg: Registry, src: string, tree: Expr): Compiled {
     if (e.right.kind === 'mask') fail(e.right, '"&" is not allowed here');
     const a = e.right as Atom;
     const needleBytes = (): Buffer => {
-      if (a.kind === 'string') return Buffer.from(a.value, 'latin1');
+      if (a.kind === 'string') return a.bytes;
       if (a.kind === 'char') return Buffer.from([a.value & 0xff]);
       const b = parseHexBytes(a.text);
       if (!b) fail(a, `"${a.text}" is not a valid byte string (e.g. 0a:1b:2c or "text")`);
@@ -673,9 +673,11 @@ export function compileTree(reg: Registry, src: string, tree: Expr): Compiled {
     }
   };
 
-  const regex = (a: Atom): RegExp => {
+  /** Over raw bytes the pattern is matched byte for byte (latin1), over text as UTF-8 text. */
+  const regex = (a: Atom, overBytes: boolean): RegExp => {
     if (a.kind !== 'string') fail(a, 'a regular expression must be quoted: matches "..."');
-    let pattern = (a as Extract<Atom, { kind: 'string' }>).value;
+    const lit = a as Extract<Atom, { kind: 'string' }>;
+    let pattern = overBytes ? lit.bytes.toString('latin1') : lit.value;
     // Wireshark's regular expressions are case-insensitive unless they say (?-i).
     let flags = 'i';
     const m = /^\(\?([a-z]*)(?:-([a-z]+))?\)/.exec(pattern);
@@ -696,16 +698,23 @@ export function compileTree(reg: Registry, src: string, tree: Expr): Compiled {
   const matchesExpr = (e: Extract<Expr, { kind: 'matches' }>): Pred => {
     const o = subject(e.left, 'matches');
     if (e.right.kind === 'mask') fail(e.right, '"&" is not allowed here');
-    const re = regex(e.right as Atom);
+    const right = e.right as Atom;
     if (o.kind === 'proto') {
       if (o.name !== 'frame') fail(o, `only frame can be searched with matches; search a field of ${o.name} instead`);
+      const re = regex(right, true);
       // Raw bytes have to become text for the regular expression engine: this allocates.
       return (p) => re.test(p.buf.toString('latin1', p.base, p.base + p.capLen));
     }
     const f = asField(o, 'searched with matches');
     if (f.mask !== null) fail(e.left, '"&" is not allowed with matches');
-    if (f.cls === 'string') return anyOf(f, (s, k) => s.kind[k] === V_STR && re.test(s.str[k]!));
-    if (f.cls === 'bytes') return anyOf(f, (s, k) => s.kind[k] === V_BYTES && re.test(s.buf[k]!.toString('latin1', s.off[k]!, s.off[k]! + s.len[k]!)));
+    if (f.cls === 'string') {
+      const re = regex(right, false);
+      return anyOf(f, (s, k) => s.kind[k] === V_STR && re.test(s.str[k]!));
+    }
+    if (f.cls === 'bytes') {
+      const re = regex(right, true);
+      return anyOf(f, (s, k) => s.kind[k] === V_BYTES && re.test(s.buf[k]!.toString('latin1', s.off[k]!, s.off[k]! + s.len[k]!)));
+    }
     return fail(f, `${f.name} (${describeType(f.ref.def)}) cannot be searched with matches`);
   };
 

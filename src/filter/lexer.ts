@@ -60,7 +60,11 @@ export interface Token {
   text: string;
   start: number;
   end: number;
-  /** Decoded value of a STRING token. */
+  /**
+   * Bytes of a STRING token: typed characters in UTF-8, escapes (\xhh, \ooo) as the byte
+   * they name, as Wireshark reads strings; `str` is the same bytes decoded as UTF-8.
+   */
+  bytes?: Buffer;
   str?: string;
   /** True for a raw string (r"..."): backslashes were kept. */
   raw?: boolean;
@@ -267,7 +271,10 @@ export function tokenize(src: string): Token[] {
     if (ch === '"' || rawPrefix) {
       const start = i;
       let j = rawPrefix ? i + 2 : i + 1;
-      let s = '';
+      const bytes: number[] = [];
+      const typed = (text: string) => {
+        for (const b of Buffer.from(text, 'utf8')) bytes.push(b);
+      };
       for (;;) {
         if (j >= n) fail(start, n - start, 'unterminated string: a closing " is missing');
         const d = src[j]!;
@@ -277,19 +284,22 @@ export function tokenize(src: string): Token[] {
             // Raw strings keep backslashes (regular expressions) but \" still quotes.
             const nx = src[j + 1];
             if (nx === undefined) fail(j, 1, 'a backslash ends the filter');
-            s += '\\' + nx;
+            typed('\\' + nx);
             j += 2;
             continue;
           }
           const [e, next] = escape(j);
-          s += e;
+          bytes.push(e.charCodeAt(0));
           j = next;
           continue;
         }
-        s += d;
-        j++;
+        const cp = src.codePointAt(j)!;
+        const w = cp > 0xffff ? 2 : 1;
+        typed(src.slice(j, j + w));
+        j += w;
       }
-      push(T.STRING, start, j + 1, { str: s, raw: rawPrefix });
+      const b = Buffer.from(bytes);
+      push(T.STRING, start, j + 1, { bytes: b, str: b.toString('utf8'), raw: rawPrefix });
       i = j + 1;
       continue;
     }

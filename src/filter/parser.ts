@@ -27,7 +27,7 @@ interface Span {
 
 export type Atom =
   | (Span & { kind: 'word'; text: string })
-  | (Span & { kind: 'string'; value: string; raw: boolean; text: string })
+  | (Span & { kind: 'string'; value: string; bytes: Buffer; raw: boolean; text: string })
   | (Span & { kind: 'char'; value: number; text: string });
 
 /** A value: an atom, or `field & mask` (a bitwise test / masked comparison). */
@@ -72,7 +72,7 @@ export function parse(src: string): Expr {
       case T.WORD:
         return { kind: 'word', text: t.text, start: t.start, end: t.end };
       case T.STRING:
-        return { kind: 'string', value: t.str!, raw: t.raw === true, text: t.text, start: t.start, end: t.end };
+        return { kind: 'string', value: t.str!, bytes: t.bytes!, raw: t.raw === true, text: t.text, start: t.start, end: t.end };
       case T.CHAR:
         return { kind: 'char', value: t.num!, text: t.text, start: t.start, end: t.end };
       default:

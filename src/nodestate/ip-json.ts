@@ -47,6 +47,7 @@ export function linkFromJson(o: Obj): NodeLink | null {
       learning: typeof d.learning === 'boolean' ? d.learning : null,
       remote: str(d, 'remote') ?? str(d, 'remote6'),
       group: str(d, 'group') ?? str(d, 'group6'),
+      external: d.external === true,
     };
   }
   return link;

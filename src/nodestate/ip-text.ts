@@ -75,7 +75,7 @@ function headerFields(link: NodeLink, rest: string): void {
 }
 
 function vxlanFromTokens(t: string[]): NonNullable<NodeLink['vxlan']> {
-  const vx: NonNullable<NodeLink['vxlan']> = { id: null, port: null, local: null, dev: null, learning: true, remote: null, group: null };
+  const vx: NonNullable<NodeLink['vxlan']> = { id: null, port: null, local: null, dev: null, learning: true, remote: null, group: null, external: false };
   for (let i = 1; i < t.length; i++) {
     const k = t[i];
     const v = t[i + 1];
@@ -86,8 +86,9 @@ function vxlanFromTokens(t: string[]): NonNullable<NodeLink['vxlan']> {
     else if (k === 'remote') vx.remote = v ?? null;
     else if (k === 'group') vx.group = v ?? null;
     else if (k === 'nolearning') vx.learning = false;
+    else if (k === 'external') vx.external = true;
     else continue;
-    if (k !== 'nolearning') i++;
+    if (k !== 'nolearning' && k !== 'external') i++;
   }
   return vx;
 }
@@ -256,14 +257,14 @@ export function routeHead(t: string[]): boolean {
   return dst !== undefined && (dst === 'default' || isPrefix(dst));
 }
 
-function parseRouteTokens(t: string[]): Omit<NodeRoute, 'raw'> | null {
+function parseRouteTokens(t: string[], raw: string): NodeRoute | null {
   let i = 0;
   let type = 'unicast';
   if (ROUTE_TYPES.has(t[0] as string)) type = t[i++] as string;
   const dst = t[i++];
   if (dst === undefined || !(dst === 'default' || isPrefix(dst))) return null;
-  const r: Omit<NodeRoute, 'raw'> = {
-    dst: normalizeDst(dst), gateway: null, dev: null, onlink: false, protocol: null, table: null,
+  const r: NodeRoute = {
+    dst: normalizeDst(dst), gateway: null, dev: null, onlink: false, protocol: null, table: null, raw,
     type, metric: null, scope: null, prefsrc: null, mtu: null,
   };
   const nexthops: NodeNextHop[] = [];
@@ -325,28 +326,29 @@ function parseRouteTokens(t: string[]): Omit<NodeRoute, 'raw'> | null {
 
 export function parseRouteText(lines: string[], sink: ProblemSink): NodeRoute[] {
   const out: NodeRoute[] = [];
-  let group: { idx: number; parts: string[] } | null = null;
+  let group: { idx: number; words: string[] } | null = null;
   const flush = (): void => {
     if (!group) return;
-    const raw = group.parts.join(' ');
-    const r = parseRouteTokens(tokens(raw));
-    if (r) out.push({ ...r, raw });
+    const raw = group.words.join(' ');
+    const r = parseRouteTokens(group.words, raw);
+    if (r) out.push(r);
     else sink.add(group.idx, `not a route: ${excerpt(raw)}`);
     group = null;
   };
   lines.forEach((line, idx) => {
-    const trimmed = line.trim().replace(/\s+/g, ' ');
-    if (trimmed === '') return;
-    if (/^\s/.test(line) && trimmed.startsWith('nexthop') && group) {
-      group.parts.push(trimmed);
+    const words = tokens(line);
+    if (words.length === 0) return;
+    // Multipath routes continue on indented `nexthop ...` lines.
+    if (words[0] === 'nexthop' && group && /^\s/.test(line)) {
+      group.words.push(...words);
       return;
     }
     flush();
-    if (!routeHead(tokens(trimmed))) {
+    if (!routeHead(words)) {
       sink.add(idx, `not a route: ${excerpt(line)}`);
       return;
     }
-    group = { idx, parts: [trimmed] };
+    group = { idx, words };
   });
   flush();
   return out;

@@ -74,7 +74,8 @@ export function excerpt(s: string, max = 80): string {
 }
 
 export function tokens(line: string): string[] {
-  return line.trim().split(/\s+/).filter((t) => t.length > 0);
+  const t = line.trim();
+  return t === '' ? [] : t.split(/\s+/);
 }
 
 const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;

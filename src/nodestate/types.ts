@@ -30,6 +30,8 @@ export interface NodeLink {
     learning: boolean | null;
     remote?: string | null;
     group?: string | null;
+    /** Collect-metadata device (Cilium): the VNI is chosen per packet, `id` is 0. */
+    external?: boolean;
   };
   ifindex?: number | null;
   /** The `@` part of `ip link`: veth peer (`if5` when it lives in another namespace) or lower device. */

@@ -46,8 +46,7 @@ export function parseFieldsOptions(specs: readonly string[]): FieldsOptions | st
         break;
       case 'occurrence':
         if (value === 'f' || value === 'l' || value === 'a') o.occurrence = value;
-        else if (/^[1-9]\d*$/.test(value)) o.occurrence = Number(value);
-        else return `-E occurrence=${value}: expected f, l, a or a positive number`;
+        else return `-E occurrence=${value}: expected f, l or a`;
         break;
       case 'quote':
         if (value === 'd') o.quote = '"';

@@ -121,18 +121,18 @@ export class PacketLister {
     return {
       number: p.number,
       time: p.relativeTime().toFixed(6),
-      source: escapeControl(source),
-      destination: escapeControl(destination),
-      protocol: own > 0 ? escapeControl(this.label(p, own - 1)) : '',
+      source: escapeText(source),
+      destination: escapeText(destination),
+      protocol: own > 0 ? escapeText(this.label(p, own - 1)) : '',
       length: p.wireLen,
-      info: escapeControl(this.info(p, own)),
+      info: escapeText(this.info(p, own)),
     };
   }
 
   /** One line, as `tshark` prints its packet list (prefixed with the capture name when given). */
   line(p: PacketView, captureLabel?: string): string {
     const c = this.columns(p);
-    const head = captureLabel === undefined ? '' : escapeControl(captureLabel) + ' ';
+    const head = captureLabel === undefined ? '' : escapeText(captureLabel) + ' ';
     const addr = c.source || c.destination ? `${c.source} → ${c.destination} ` : '';
     return `${head}${String(c.number).padStart(5)} ${c.time.padStart(10)} ${addr}${c.protocol} ${c.length} ${c.info}`;
   }
@@ -215,6 +215,17 @@ export class PacketLister {
     if (net === from && this.isNetwork[first]) parts[0] = `${this.label(p, from)} ${parts[0]}`;
     return parts.join(' ');
   }
+}
+
+/** escapeControl, skipping its regex for the usual line without anything to escape. */
+export function escapeText(s: string): string {
+  for (let k = 0; k < s.length; k++) {
+    const c = s.charCodeAt(k);
+    if (c < 0x20 || (c >= 0x7f && c <= 0x9f) || c === 0x200e || c === 0x200f || (c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069)) {
+      return escapeControl(s);
+    }
+  }
+  return s;
 }
 
 function ipInIpName(outer: string, inner: string, outerLabel: string): string {

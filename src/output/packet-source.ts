@@ -189,8 +189,7 @@ export async function prescanLinktypes(files: readonly string[]): Promise<number
  * the output quietly instead of failing.
  */
 export class TextOut {
-  private parts: string[] = [];
-  private size = 0;
+  private buf = '';
   private broken = false;
   private error: Error | null = null;
 
@@ -211,21 +210,15 @@ export class TextOut {
   /** Queue text; true when enough is queued that the caller should await flush(). */
   write(s: string): boolean {
     if (this.broken) return false;
-    this.parts.push(s);
-    this.size += s.length;
-    return this.size >= this.highWater;
+    this.buf += s;
+    return this.buf.length >= this.highWater;
   }
 
   async flush(): Promise<void> {
     if (this.error) throw this.error;
-    if (this.size === 0 || this.broken) {
-      this.parts = [];
-      this.size = 0;
-      return;
-    }
-    const text = this.parts.join('');
-    this.parts = [];
-    this.size = 0;
+    const text = this.buf;
+    this.buf = '';
+    if (text === '' || this.broken) return;
     if (this.stream.destroyed || this.stream.writableEnded) {
       this.broken = true;
       return;

@@ -22,7 +22,7 @@ function mixed(): Packet[] {
 const frames = (text: string) => text.trimEnd().split('\n').filter(Boolean);
 
 describe('netdiag read -Y', () => {
-  const filters = ['vxlan', 'udp.dstport == 53', 'ip.dst == 10.0.0.0/24', 'vxlan.vni == 1 && ip.src == 100.96.1.2', 'arp or udp.dstport in {53 9999}', '!vxlan'];
+  const filters = ['vxlan', 'udp.dstport == 53', 'ip.dst == 10.0.0.0/24', 'vxlan.vni == 1 && ip.src == 100.96.1.2', 'arp or udp.dstport in {53, 9999}', '!vxlan'];
   for (const f of filters) {
     it(`shows the packets tshark shows for "${f}"`, async () => {
       const path = writePcap(mixed());
@@ -97,9 +97,19 @@ describe('netdiag read -w', () => {
     expect(tshark(['-r', out, '-T', 'fields', '-e', 'frame.len', '-e', 'frame.comment'])).toBe(tshark(['-r', path, '-T', 'fields', '-e', 'frame.len', '-e', 'frame.comment']));
   });
 
+  it('writes pcapng when several captures have different link types', async () => {
+    const eth = writePcap([{ data: udpPacket(Buffer.from('eth')) }]);
+    const raw = writePcap([{ data: vxlanSyn().subarray(14) }], 101);
+    const out = tempPath('two-linktypes.pcap');
+    const r = await readInProcess({ files: [eth, raw], w: out });
+    expect(r.exitCode).toBe(0);
+    expect(readFileSync(out).readUInt32LE(0)).toBe(0x0a0d0d0a);
+    expect(tshark(['-r', out, '-T', 'fields', '-e', 'frame.len']).trimEnd().split('\n')).toHaveLength(2);
+  });
+
   it('writes an empty, valid capture when nothing passes', async () => {
     const out = tempPath('none.pcap');
-    await readInProcess({ files: [writePcap(mixed())], Y: 'bgp', w: out });
+    await readInProcess({ files: [writePcap(mixed())], Y: 'udp.dstport == 1', w: out });
     expect(statSync(out).size).toBe(24);
     expect(tshark(['-r', out])).toBe('');
   });

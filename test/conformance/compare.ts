@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { basename } from 'node:path';
 import { createRegistry } from '../../src/decode/protocols.js';
 import { readInProcess } from '../commands/harness.js';
-import { excepted } from './exceptions.js';
+import { excepted, used } from './exceptions.js';
 
 export const FIELDS = [
   'frame.number',
@@ -123,7 +123,9 @@ export async function compareFile(path: string, fields: readonly string[] = FIEL
       const nv = x ? (x[k] ?? '') : '(no packet)';
       const tv = y ? (y[k] ?? '') : '(no packet)';
       if (nv === tv) continue;
-      if (excepted(file, known[k]!, frame)) {
+      const ex = excepted(file, known[k]!, frame, nv, tv);
+      if (ex) {
+        used.add(ex);
         exceptedCount++;
         continue;
       }

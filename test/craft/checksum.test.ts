@@ -25,6 +25,11 @@ describe('Internet checksum', () => {
     expect(inetChecksum(Buffer.from([0xab]))).toBe(inetChecksum(Buffer.from([0xab, 0x00])));
   });
 
+  it('refuses an odd-length part before the last, which would misalign the words after it', () => {
+    expect(() => inetChecksum(Buffer.from([1]), Buffer.from([2, 3]))).toThrow();
+    expect(inetChecksum(Buffer.from([1, 2]), Buffer.from([3]))).toBe(inetChecksum(Buffer.from([1, 2, 3])));
+  });
+
   it('does not lose carries on long inputs', () => {
     const big = Buffer.alloc(200000, 0xff);
     expect(foldChecksum(sum16(big))).toBe(0);

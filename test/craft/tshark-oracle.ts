@@ -102,6 +102,22 @@ export function one(l: Layers, name: string): string {
 
 /** Packets with malformed or error-severity expert info, as frame numbers. */
 export function problemFrames(file: string, extra: string[] = []): string[] {
-  const out = tshark(['-r', file, ...extra, '-Y', '_ws.malformed || _ws.expert.severity == "Error"', '-T', 'fields', '-e', 'frame.number']);
+  const out = tshark(['-r', file, ...extra, '-Y', PROBLEM_FILTER, '-T', 'fields', '-e', 'frame.number']);
   return out.split('\n').filter((l) => l.trim() !== '');
+}
+
+export const PROBLEM_FILTER = '_ws.malformed || _ws.expert.severity == "Error"';
+
+/**
+ * How many frames match each display filter, from one tshark pass
+ * (io,stat over a single interval). Filters may not contain commas.
+ */
+export function countMatching(file: string, filters: string[], extra: string[] = []): number[] {
+  for (const f of filters) if (f.includes(',')) throw new Error(`io,stat cannot take a filter with a comma: ${f}`);
+  const out = tshark(['-r', file, ...extra, '-q', '-z', `io,stat,0,${filters.join(',')}`]);
+  const row = out.split('\n').find((l) => l.includes('<>'));
+  if (row === undefined) throw new Error(`no io,stat row in:\n${out}`);
+  // | interval | frames | bytes | frames | bytes | ...
+  const cells = row.split('|').slice(2, -1).map((s) => Number(s.trim()));
+  return filters.map((_, i) => cells[2 * i]!);
 }

@@ -307,6 +307,18 @@ table('strings', [{ str: 'Hello, "World"\n' }], [
   ['frame matches "hello, \\"world"', true],
 ]);
 
+table('strings are UTF-8: typed characters and byte escapes agree', [{ str: 'café ☕' }], [
+  ['tst.str == "café ☕"', true],
+  ['tst.str == "caf\\xc3\\xa9 \\xe2\\x98\\x95"', true],
+  ['tst.str contains "é"', true],
+  ['tst.str matches "^CAFÉ"', true],
+  ['tst.str matches "^caf. "', true],
+  ['frame contains "é"', true],
+  ['frame contains c3:a9', true],
+  ['frame matches "caf\\xc3\\xa9"', true],
+  ['frame matches "caf.."', true],
+]);
+
 table('unquoted words compare as strings with text fields', [{ str: 'abc' }], [
   ['tst.str == abc', true],
   ['tst.str contains b', true],

@@ -58,6 +58,9 @@ describe('lexer', () => {
   it('decodes string escapes and keeps backslashes in raw strings', () => {
     const [s] = tokenize(String.raw`"a\"b\\c\n\t\x41\101\0"`);
     expect(s!.str).toBe('a"b\\c\n\tAA\0');
+    const [u] = tokenize(String.raw`"é\xc3\xa9\377"`);
+    expect(u!.bytes).toEqual(Buffer.from([0xc3, 0xa9, 0xc3, 0xa9, 0xff]));
+    expect(u!.str).toBe('éé\ufffd');
     const [r] = tokenize(String.raw`r"\d+\"x"`);
     expect(r!.str).toBe(String.raw`\d+\"x`);
   });

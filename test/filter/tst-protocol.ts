@@ -13,7 +13,7 @@ import { compileFilter } from '../../src/filter/index.js';
  * without depending on any real dissector. Header (40 bytes):
  *   0 u8 (named values) | 1 u16 | 3 flags: 0x80 flag, 0x01 another tst layer follows
  *   4 IPv4 | 8 MAC | 14 IPv6 | 30 4 bytes | 34 int8 | 35 seconds | 36 nanoseconds (u32)
- * then, in the last layer, a latin1 string to the end.
+ * then, in the last layer, a UTF-8 string to the end.
  */
 export const LINKTYPE_TST = 147;
 let TST = 0;
@@ -44,7 +44,7 @@ export const tst: ProtocolModule = {
         for (let k = 0; k < 4; k++) out.pushNum(u8(p.layerBuf[i]!, p.start[i]! + 30 + k));
       }, { bits: 8 }),
       field('tst.str', 'str', 'string', (p, i, out) => {
-        if (whole(p, i) && (u8(p.layerBuf[i]!, p.start[i]! + 3) & 1) === 0 && p.end[i]! > p.hdrEnd[i]!) out.pushStr(p.layerBuf[i]!.toString('latin1', p.hdrEnd[i]!, p.end[i]!));
+        if (whole(p, i) && (u8(p.layerBuf[i]!, p.start[i]! + 3) & 1) === 0 && p.end[i]! > p.hdrEnd[i]!) out.pushStr(p.layerBuf[i]!.toString('utf8', p.hdrEnd[i]!, p.end[i]!));
       }),
       field('tst.label', 'label', 'none', (p, i, out) => {
         if (whole(p, i) && u16(p.layerBuf[i]!, p.start[i]! + 1) === 0xffff) out.pushNum(0);
@@ -119,7 +119,7 @@ export function tstPacket(...layers: TstLayer[]): Buffer {
     h[35] = l.sec ?? 0;
     h.writeUInt32BE(l.nsec ?? 0, 36);
     parts.push(h);
-    if (idx === layers.length - 1 && l.str !== undefined) parts.push(Buffer.from(l.str, 'latin1'));
+    if (idx === layers.length - 1 && l.str !== undefined) parts.push(Buffer.from(l.str, 'utf8'));
   });
   return Buffer.concat(parts);
 }

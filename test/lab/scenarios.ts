@@ -84,7 +84,7 @@ export const SCENARIOS: Scenario[] = [
     component: 'fdb',
     faultNode: 'node1',
     summary: "node1's FDB entry for node2's VTEP MAC points at 198.18.0.9, an address no node has (a deleted node).",
-    evidence: 'node1 underlay: ARP requests for 198.18.0.9 every second, never answered, and no VXLAN at all; pod-a pings get no reply; node1 `bridge fdb` shows dst 198.18.0.9 and `ip neigh` 198.18.0.9 FAILED/INCOMPLETE.',
+    evidence: "node1 underlay: repeated ARP requests for 198.18.0.9, never answered, and no VXLAN toward pod-b at all; node1 any: the kernel's own ICMP host unreachable for 198.18.0.9 on lo; pod-a's pings get no reply; node1 `bridge fdb` shows dst 198.18.0.9 and `ip neigh` 198.18.0.9 FAILED.",
     inject(ctx) {
       const { local, remote } = remoteVtep(ctx, 'node1', 'node2');
       ctx.lab.sh(local.name, ['bridge', 'fdb', 'del', remote.vtepMAC, 'dev', 'flannel.1', 'dst', remote.ip, 'self']);
@@ -99,7 +99,7 @@ export const SCENARIOS: Scenario[] = [
     component: 'neighbor',
     faultNode: 'node1',
     summary: "node1 lacks the permanent neighbour entry 100.96.2.0 -> node2's VTEP MAC on flannel.1 (route and FDB are there).",
-    evidence: 'node1 any: ARP requests for 100.96.2.0 on flannel.1 that never leave the node (no VXLAN on node1 underlay); pod-a gets ICMP host unreachable from 100.96.1.1; node1 `ip neigh` has no 100.96.2.0 entry (or FAILED).',
+    evidence: 'node1 any: ARP requests for 100.96.2.0 on flannel.1 that never leave the node (nothing on node1 underlay: with nolearning and no all-zero FDB entry there is nowhere to send a broadcast); pod-a gets ICMP host unreachable from 100.96.1.1; node1 `ip neigh`: 100.96.2.0 dev flannel.1 FAILED instead of PERMANENT.',
     inject(ctx) {
       ctx.lab.sh('node1', ['ip', 'neigh', 'del', '100.96.2.0', 'dev', 'flannel.1']);
     },
@@ -196,7 +196,7 @@ export const SCENARIOS: Scenario[] = [
     component: 'route',
     faultNode: 'node1',
     summary: 'node1 lacks the host-gw route to 100.96.2.0/24, so pod traffic for node2 follows the default route to the underlay router, which knows no pod networks.',
-    evidence: "node1 underlay: pod-a's packets to 100.96.2.2 sent to the router's MAC (198.18.0.254), answered by ICMP net unreachable from 198.18.0.254; node2 underlay and pod-b see nothing from pod-a; node1 `ip route` has no 100.96.2.0/24.",
+    evidence: "node1 underlay: pod-a's packets to 100.96.2.2 leave with the router's MAC (198.18.0.254) as destination and are never seen again (the router has no route to pod networks, not even back to pod-a, so it cannot even say so); node2 underlay and pod-b see nothing from pod-a; node1 `ip route` has no 100.96.2.0/24.",
     inject(ctx) {
       ctx.lab.sh('node1', ['ip', 'route', 'del', '100.96.2.0/24']);
     },
@@ -235,7 +235,7 @@ export const SCENARIOS: Scenario[] = [
     faultNode: 'node2',
     bird: { node2: { localAs: 64513 } },
     summary: "node2's BIRD runs with `local as 64513`; its peers expect 64512.",
-    evidence: "Underlay: node2's OPEN says My AS 64513; node1 and node3 answer with NOTIFICATION OPEN Message Error / Bad Peer AS and close; the session retries and fails again; node1 and node3 have no route to 100.96.2.0/26, so pod-a's packets go to the default router and come back as ICMP net unreachable from 198.18.0.254; `birdc show protocols` on node1 shows the Mesh_198_18_0_2 session not Established.",
+    evidence: "Underlay: node2's OPEN says My AS 64513; node1 and node3 answer with NOTIFICATION OPEN Message Error / Bad Peer AS and close; the session retries and fails again; node1 and node3 have no route to 100.96.2.0/26, so pod-a's packets follow the default route to 198.18.0.254 and vanish; `birdc show protocols` on node1 shows Mesh_198_18_0_2 not Established, with the error.",
   },
   {
     name: 'bgp-daemon-stop',
@@ -246,7 +246,7 @@ export const SCENARIOS: Scenario[] = [
     faultNode: 'node2',
     traffic: bgpDaemonStop,
     summary: "Mid-capture, node2's BIRD is frozen (SIGSTOP): its sessions stay open at TCP level but it sends nothing.",
-    evidence: 'Pings flow until node2 falls silent: node2 sends no more KEEPALIVEs while node1 and node3 keep sending theirs; 9 s (the hold time) later node1 sends NOTIFICATION Hold Timer Expired and withdraws 100.96.2.0/26; pings then come back ICMP net unreachable from 198.18.0.254; `birdc` on node2 does not answer.',
+    evidence: "Pings flow until node1 gives up on node2: node2 sends no more KEEPALIVEs while node1 and node3 keep sending theirs (node2's kernel still ACKs them); 9-10 s after node2's last KEEPALIVE (hold time 9 s) node1 sends NOTIFICATION Hold Timer Expired and removes 100.96.2.0/26; pod-a's pings then follow the default route to 198.18.0.254 and get no reply; `birdc` on node2 does not answer.",
   },
   {
     name: 'bgp-no-export',
@@ -257,7 +257,7 @@ export const SCENARIOS: Scenario[] = [
     faultNode: 'node2',
     bird: { node2: { omitBlock: true } },
     summary: "node2's BIRD configuration has no IPAM block to announce (confd rendered none): sessions come up, but nobody learns 100.96.2.0/26.",
-    evidence: "All BGP sessions Established; node2's UPDATEs carry no NLRI while node1's and node3's announce their blocks; node1 has no route for 100.96.2.0/26, so pod-a's packets go to the default router and come back ICMP net unreachable from 198.18.0.254; node2 `ip route` has no blackhole for its block.",
+    evidence: "All BGP sessions Established and KEEPALIVEs flowing; node2's only UPDATE is an empty End-of-RIB while node1 and node3 announce their blocks; node1 has no route for 100.96.2.0/26, so pod-a's packets follow the default route to 198.18.0.254 and vanish, while pod-b's pings reach pod-a and only the replies are lost (one-way); node2 `ip route` has no blackhole for its block.",
   },
   {
     name: 'macvlan-healthy',

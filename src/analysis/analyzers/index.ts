@@ -7,6 +7,7 @@ import { mtuAnalyzer } from './mtu.js';
 import { tcpAnalyzer } from './tcp.js';
 import { captureAnalyzer } from './capture.js';
 import { arpAnalyzer } from './arp.js';
+import { nodeStateAnalyzer } from './node-state.js';
 
 /**
  * Every analyzer, one fault family per module. A new analyzer is one file plus one line here.
@@ -21,4 +22,5 @@ export const analyzers: readonly Analyzer[] = [
   tcpAnalyzer as Analyzer,
   arpAnalyzer as Analyzer,
   captureAnalyzer as Analyzer,
+  nodeStateAnalyzer as Analyzer,
 ];

@@ -28,7 +28,7 @@ export async function startCaptures(lab: Lab, dir: string, points: CapturePoint[
     // libpcap 1.10 already picks LINUX_SLL2 for "any"; say so explicitly so an
     // older or newer default cannot silently change what the fixtures contain.
     if (point.iface === 'any') argv.push('-y', 'LINUX_SLL2');
-    return { point, proc: lab.spawn(point.role, `tcpdump-${point.file}`, argv, { ttlSeconds, killSignal: 'INT' }) };
+    return { point, proc: lab.spawn(point.role, `tcpdump-${point.file}`, argv, { ttlSeconds, killSignal: 'SIGINT' }) };
   });
   await Promise.all(caps.map((c) => c.proc.waitForOutput(/listening on/, 10_000)));
   return caps;

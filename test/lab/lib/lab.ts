@@ -100,6 +100,10 @@ export class Lab {
     mkdirSync(this.runDir, { recursive: true });
   }
 
+  hasNamespace(role: string): boolean {
+    return this.namespaces.includes(this.ns(role));
+  }
+
   ns(role: string): string {
     return `${NS_PREFIX}${this.runId}-${role}`;
   }
@@ -140,7 +144,7 @@ export class Lab {
     if (log !== 'none') this.commandLog.push(`${role}# ${argv.map(shellQuote).join(' ')}${log === 'bg' ? ' &' : ''}`);
     const full = [
       'netns', 'exec', this.ns(role),
-      'timeout', '-s', opts.killSignal ?? 'TERM', '-k', '5', String(opts.ttlSeconds),
+      'timeout', '-s', opts.killSignal ?? 'SIGTERM', '-k', '5', String(opts.ttlSeconds),
       ...argv,
     ];
     const child = spawn('ip', full, { stdio: ['ignore', 'pipe', 'pipe'] });

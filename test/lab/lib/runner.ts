@@ -1,4 +1,5 @@
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import ts from 'typescript';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
@@ -21,7 +22,7 @@ import { birdPid, startBird, waitForRoutes, waitForSocket, type BirdDaemon, type
 import { startCaptures, stopCaptures, type CapturePoint } from './capture.js';
 import { sleep } from './exec.js';
 import { Lab, type Proc } from './lab.js';
-import { dumpNodeState } from './state.js';
+import { dumpNodeState, dumpPodState } from './state.js';
 
 export type Component =
   | 'mtu' | 'fdb' | 'neighbor' | 'vni' | 'firewall' | 'l2-nexthop' | 'route' | 'bgp-session' | 'bgp-routes'
@@ -66,12 +67,27 @@ export interface TrafficRecord {
 const here = dirname(fileURLToPath(import.meta.url));
 const AGENT = resolve(here, '..', 'agent.ts');
 const UDP_TUNNEL = resolve(here, '..', 'udp-tunnel.py');
-const TSX = import.meta.resolve('tsx');
+
+/**
+ * The traffic agent runs several times per scenario inside pods; loading it
+ * through a TypeScript loader each time costs more than the traffic itself,
+ * so it is transpiled once per run.
+ */
+function agentScript(lab: Lab): string {
+  const out = join(lab.runDir, 'agent.mjs');
+  if (!existsSync(out)) {
+    const js = ts.transpileModule(readFileSync(AGENT, 'utf8'), {
+      compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
+    }).outputText;
+    writeFileSync(out, js);
+  }
+  return out;
+}
 
 export const TCP_PORT = 8080;
 export const UDP_PORT = 9000;
-/** Six full-size segments and a short one, small enough to keep captures small. */
-export const TCP_BYTES = 8 * 1024;
+/** Two full-size segments and a short one: enough to show segment sizes, small enough to keep captures small. */
+export const TCP_BYTES = 4 * 1024;
 
 export class ScenarioContext {
   readonly records: TrafficRecord[] = [];
@@ -129,8 +145,8 @@ export class ScenarioContext {
     return this.lab.spawn(from.name, `traffic-${++this.seq}`, ['ping', '-n', '-M', 'do', '-c', String(count), '-i', String(intervalS), '-W', '1', '-s', String(size), to], { ttlSeconds: Math.ceil(count * intervalS) + 5 });
   }
 
-  async tcp(from: PodSpec, to: string, bytes = TCP_BYTES, timeoutMs = 4000): Promise<boolean> {
-    const p = await this.fg(from.name, [process.execPath, '--import', TSX, AGENT, 'tcp', to, String(TCP_PORT), String(bytes), String(timeoutMs)], Math.ceil(timeoutMs / 1000) + 5);
+  async tcp(from: PodSpec, to: string, bytes = TCP_BYTES, timeoutMs = 3000): Promise<boolean> {
+    const p = await this.fg(from.name, [process.execPath, agentScript(this.lab), 'tcp', to, String(TCP_PORT), String(bytes), String(timeoutMs)], Math.ceil(timeoutMs / 1000) + 5);
     const line = p.output.trim().split('\n').pop() ?? '';
     let ok = false;
     let detail = line;
@@ -146,7 +162,7 @@ export class ScenarioContext {
   }
 
   async udp(from: PodSpec, to: string, sizes = [64, 512, 1200], timeoutMs = 1000): Promise<boolean> {
-    const p = await this.fg(from.name, [process.execPath, '--import', TSX, AGENT, 'udp', to, String(UDP_PORT), sizes.join(','), String(timeoutMs)], Math.ceil(timeoutMs / 1000) + 5);
+    const p = await this.fg(from.name, [process.execPath, agentScript(this.lab), 'udp', to, String(UDP_PORT), sizes.join(','), String(timeoutMs)], Math.ceil(timeoutMs / 1000) + 5);
     const line = p.output.trim().split('\n').pop() ?? '';
     let ok = false;
     let detail = line;
@@ -209,7 +225,7 @@ export async function runScenario(sc: Scenario, outRoot: string): Promise<Scenar
 
     const servers = (sc.servers ?? [dst.name]).map((n) => podOf(spec, n));
     const serverProcs = servers.map((p) =>
-      lab.spawn(p.name, `server-${p.name}`, [process.execPath, '--import', TSX, AGENT, 'serve', '--tcp', String(TCP_PORT), '--udp', String(UDP_PORT), '--ttl', '120'], { ttlSeconds: 125 }),
+      lab.spawn(p.name, `server-${p.name}`, [process.execPath, agentScript(lab), 'serve', '--tcp', String(TCP_PORT), '--udp', String(UDP_PORT), '--ttl', '120'], { ttlSeconds: 125 }),
     );
     await Promise.all(serverProcs.map((p) => p.waitForOutput(/^ready/m, 15_000)));
 
@@ -232,6 +248,7 @@ export async function runScenario(sc: Scenario, outRoot: string): Promise<Scenar
     await sleep(300);
     await stopCaptures(caps);
     dumpNodeState(lab, spec, dir, ctx.birds);
+    dumpPodState(lab, spec, dir, (pod) => lab.hasNamespace(pod));
     // A frozen BIRD would otherwise sit out the teardown's grace period.
     for (const b of ctx.birds) {
       try {
@@ -271,13 +288,18 @@ async function startUdpTunnels(lab: Lab, spec: ClusterSpec): Promise<void> {
   await Promise.all(procs.map((p) => p.waitForOutput(/^ready/m, 10_000)));
 }
 
-/** Where an SRE would capture: both pods, every node's underlay NIC, `-i any` on the source node and on the faulty node. */
+/**
+ * Where an SRE would capture: both pods, every node's underlay NIC, and
+ * `-i any` on one node: the faulty one, or the source pod's node in a healthy
+ * run (an any capture sees each packet once per interface it crosses, so one
+ * per scenario keeps the files small).
+ */
 function capturePoints(sc: Scenario, spec: ClusterSpec, src: PodSpec, dst: PodSpec): CapturePoint[] {
   const pts: CapturePoint[] = [{ file: `${src.name}.pcap`, role: src.name, iface: 'eth0', kind: 'pod-eth0', node: src.node, pod: src.name }];
   for (const n of spec.nodes) pts.push({ file: `${n.name}-underlay.pcap`, role: n.name, iface: 'eth0', kind: 'node-underlay', node: n.name });
   if (!dst.late) pts.push({ file: `${dst.name}.pcap`, role: dst.name, iface: 'eth0', kind: 'pod-eth0', node: dst.node, pod: dst.name });
-  const anyNodes = new Set([src.node, ...(sc.faultNode ? [sc.faultNode] : [])]);
-  for (const n of anyNodes) pts.push({ file: `${n}-any.pcap`, role: n, iface: 'any', kind: 'node-any', node: n });
+  const anyNode = sc.faultNode ?? src.node;
+  pts.push({ file: `${anyNode}-any.pcap`, role: anyNode, iface: 'any', kind: 'node-any', node: anyNode });
   return pts;
 }
 
@@ -290,6 +312,7 @@ function truthOf(sc: Scenario, spec: ClusterSpec, points: CapturePoint[]) {
     component: sc.component,
     node: sc.faultNode ? ipOf(sc.faultNode) : null,
     nodeName: sc.faultNode,
+    traffic: { src: flowEnd(spec, sc.src ?? 'pod-a'), dst: flowEnd(spec, sc.dst ?? 'pod-b') },
     captures: Object.fromEntries(
       points.map((p) => [
         p.file,
@@ -298,6 +321,11 @@ function truthOf(sc: Scenario, spec: ClusterSpec, points: CapturePoint[]) {
     ),
     notes: `${sc.summary} ${sc.evidence}`,
   };
+}
+
+function flowEnd(spec: ClusterSpec, pod: string) {
+  const p = podOf(spec, pod);
+  return { pod: p.name, ip: p.ip, node: p.node, nodeIP: nodeOf(spec, p.node).ip };
 }
 
 function clusterOf(sc: Scenario, spec: ClusterSpec) {
