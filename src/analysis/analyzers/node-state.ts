@@ -61,24 +61,23 @@ export const nodeStateAnalyzer = defineAnalyzer<null, null>({
       // FDB entries of VXLAN devices pointing at IPs that are not nodes.
       for (const e of n.fdb) {
         if (!e.dst || !vteps.some((v) => v.ifname === e.dev) || e.mac === '00:00:00:00:00:00') continue;
-        if (knownNodes.has(e.dst)) {
-          // The entry names a node, but packets show that MAC belongs to another node.
-          const owner = [...vtepMacOf.entries()].find(([, macs]) => macs.has(e.mac.toLowerCase()))?.[0];
-          if (owner && owner !== e.dst) {
-            findings.push({
-              id: 'fdb.node-state-wrong-destination',
-              severity: 'error',
-              confidence: 0.95,
-              component: 'fdb',
-              node: me,
-              title: `FDB on ${n.name} maps VTEP ${e.mac} to ${e.dst}, but packets show it on ${owner}`,
-              detail: `bridge fdb on ${n.name} says frames for ${e.mac} go to ${e.dst}; the captures show ${owner} sending with that VTEP MAC. The entry is stale.`,
-              evidence: [stateEvidence(n, `${e.mac} dev ${e.dev} dst ${e.dst}`)],
-              remedy: [`bridge fdb replace ${e.mac} dev ${e.dev} dst ${owner}   # on ${n.name}`],
-            });
-          }
+        // Packets showing the MAC on another node beat everything else as evidence.
+        const owner = [...vtepMacOf.entries()].find(([, macs]) => macs.has(e.mac.toLowerCase()))?.[0];
+        if (owner && owner !== e.dst) {
+          findings.push({
+            id: 'fdb.node-state-wrong-destination',
+            severity: 'error',
+            confidence: 0.95,
+            component: 'fdb',
+            node: me,
+            title: `FDB on ${n.name} maps VTEP ${e.mac} to ${e.dst}, but packets show it on ${owner}`,
+            detail: `bridge fdb on ${n.name} says frames for ${e.mac} go to ${e.dst}; the captures show ${owner} sending with that VTEP MAC. The entry is stale.`,
+            evidence: [stateEvidence(n, `${e.mac} dev ${e.dev} dst ${e.dst}`)],
+            remedy: [`bridge fdb replace ${e.mac} dev ${e.dev} dst ${owner}   # on ${n.name}`],
+          });
           continue;
         }
+        if (knownNodes.has(e.dst) || owner === e.dst) continue;
         findings.push({
           id: 'fdb.node-state-not-a-node',
           severity: 'error',
