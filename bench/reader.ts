@@ -85,6 +85,7 @@ function walk(file: string): number {
   const fd = openSync(file, 'r');
   const buf = Buffer.allocUnsafe(CHUNK + (1 << 20));
   let end = readSync(fd, buf, 0, CHUNK, null);
+  if (buf[0] === 0x1f && buf[1] === 0x8b) throw new Error('gzip-compressed: no bare walk');
   const m = buf.readUInt32LE(0);
   let count = 0;
   let pos: number;

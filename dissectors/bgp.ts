@@ -426,15 +426,35 @@ function validateOpen(p: PacketView, k: number, b: Buffer, s: number, e: number)
   }
 }
 
-/** Walk a prefix list; false when a prefix length exceeds `maxBits` or a prefix runs past `end`. */
-function prefixesOk(b: Buffer, o: number, end: number, maxBits: number): boolean {
+/**
+ * Whether a prefix list parses with (`pathIds`) or without RFC 7911 path identifiers:
+ * every length within `maxBits`, every prefix inside `end`, and (when `strict`) no bits
+ * set past the prefix length.
+ */
+function prefixListFits(b: Buffer, o: number, end: number, maxBits: number, pathIds: boolean, strict: boolean): boolean {
+  const skip = pathIds ? 4 : 0;
   while (o < end) {
-    const bits = u8(b, o);
+    if (o + skip >= end) return false;
+    const bits = u8(b, o + skip);
     if (bits > maxBits) return false;
-    o += 1 + ((bits + 7) >> 3);
+    o += skip + 1 + ((bits + 7) >> 3);
     if (o > end) return false;
+    if (strict && bits & 7 && u8(b, o - 1) & (0xff >> (bits & 7))) return false;
   }
   return true;
+}
+
+/**
+ * ADD-PATH prefixes carry no marker of their own: like tshark, take a list as ADD-PATH
+ * when it does not parse as plain prefixes but does with a path ID before each one.
+ */
+function hasPathIds(b: Buffer, o: number, end: number, maxBits: number): boolean {
+  return !prefixListFits(b, o, end, maxBits, false, true) && prefixListFits(b, o, end, maxBits, true, true);
+}
+
+/** A prefix list that parses either way; false when a length is invalid or a prefix overruns. */
+function prefixesOk(b: Buffer, o: number, end: number, maxBits: number): boolean {
+  return prefixListFits(b, o, end, maxBits, false, false) || hasPathIds(b, o, end, maxBits);
 }
 
 function validateUpdate(p: PacketView, k: number, b: Buffer, s: number, e: number): void {
@@ -529,7 +549,19 @@ function mpNlriStart(b: Buffer, v: number, end: number, type: number): number {
   return o <= end ? o : -1;
 }
 
-function decodeSegment(p: PacketView, i: number, st: BgpStreams | null, slot: number): void {
+/** Make layer i an empty BGP layer carrying anomaly `code` (data that holds no message). */
+function emptyLayer(p: PacketView, i: number, code: number): void {
+  p.hdrEnd[i] = p.start[i]!;
+  p.end[i] = p.start[i]!;
+  p.anomaly(i, code);
+}
+
+/**
+ * Dissect the payload [p.start[i], p.end[i]) of one segment. With a stream (st, slot), a
+ * message left incomplete by earlier segments is completed first, and the incomplete tail
+ * of this one is kept; `snapped` says the capture holds less than the segment carried.
+ */
+function decodeSegment(p: PacketView, i: number, st: BgpStreams | null, slot: number, snapped: boolean): void {
   const seg = p.layerBuf[i]!;
   let o = p.start[i]!;
   const e = p.end[i]!;
@@ -542,11 +574,13 @@ function decodeSegment(p: PacketView, i: number, st: BgpStreams | null, slot: nu
     if (have < MARKER) {
       // A partial marker waits for its remaining 0xff bytes; anything else restarts the scan.
       const need = Math.min(MARKER - have, e - o);
-      if (!allFF(seg, o, o + need)) {
-        st.buffered[slot] = 0;
-        have = 0;
-      }
+      if (!allFF(seg, o, o + need)) have = 0;
+    } else if (!allFF(sb, 0, MARKER)) {
+      // A message framed by length but without a marker: tshark rescans the reassembled
+      // bytes for a marker; here the scan restarts with this segment.
+      have = 0;
     }
+    st.buffered[slot] = have;
     if (have > 0) {
       if (have < HDR) {
         const take = Math.min(HDR - have, e - o);
@@ -555,14 +589,15 @@ function decodeSegment(p: PacketView, i: number, st: BgpStreams | null, slot: nu
         have += take;
         o += take;
         st.buffered[slot] = have;
-        if (have < HDR) return void (p.nLayers = i);
+        if (have < HDR) {
+          p.nLayers = i;
+          return;
+        }
       }
       const len = u16(sb, MARKER);
       if (len < HDR) {
         st.buffered[slot] = 0;
-        p.hdrEnd[i] = p.start[i]!;
-        p.end[i] = p.start[i]!;
-        p.anomaly(i, A_LENGTH);
+        emptyLayer(p, i, A_LENGTH);
         return;
       }
       const take = Math.min(len - have, e - o);
@@ -571,10 +606,12 @@ function decodeSegment(p: PacketView, i: number, st: BgpStreams | null, slot: nu
       have += take;
       o += take;
       st.buffered[slot] = have;
-      if (have < len) return void (p.nLayers = i);
+      if (have < len) {
+        p.nLayers = i;
+        return;
+      }
       st.buffered[slot] = 0;
-      const k = emit(p, i, sb, 0, len);
-      validate(p, k);
+      validate(p, emit(p, i, sb, 0, len));
       bufHeld = true;
       kept = true;
     }
@@ -584,9 +621,7 @@ function decodeSegment(p: PacketView, i: number, st: BgpStreams | null, slot: nu
     const m = scanMarker(seg, o, e);
     if (m === e) {
       // Payload on the BGP port with no marker anywhere: shown as BGP with nothing in it.
-      p.hdrEnd[i] = p.start[i]!;
-      p.end[i] = p.start[i]!;
-      p.anomaly(i, A_NO_MARKER);
+      emptyLayer(p, i, A_NO_MARKER);
       return;
     }
     o = m;
@@ -597,18 +632,23 @@ function decodeSegment(p: PacketView, i: number, st: BgpStreams | null, slot: nu
     const len = rem >= HDR ? u16(seg, o + MARKER) : 0;
     if (rem >= HDR && len < HDR) {
       // No way to find the next message: the rest of the segment is lost, as in tshark.
-      if (!kept) {
-        p.hdrEnd[i] = p.start[i]!;
-        p.end[i] = p.start[i]!;
-        p.anomaly(i, A_LENGTH);
-        return;
-      }
-      p.anomaly(fillIndex, A_LENGTH);
       if (st !== null) st.buffered[slot] = 0;
+      if (kept) p.anomaly(fillIndex, A_LENGTH);
+      else emptyLayer(p, i, A_LENGTH);
       return;
     }
     if (rem < HDR || len > rem) {
-      if (st !== null) {
+      if (snapped) {
+        // The rest was not captured: show what there is of a message whose header was.
+        if (rem >= HDR) {
+          const k = emit(p, i, seg, o, e);
+          if (k >= 0) {
+            p.truncated(k);
+            if (!allFF(seg, o, o + MARKER)) p.anomaly(k, A_MARKER);
+          }
+          kept = true;
+        }
+      } else if (st !== null) {
         if (bufHeld) st.swapOut(slot);
         const sb = st.ensure(slot, rem);
         seg.copy(sb, 0, o, e);
@@ -671,7 +711,7 @@ const C_FQDN_HOST = 20;
 const C_FQDN_DOMAIN = 21;
 
 /** Capabilities tshark 4.0 decodes into fields of their own (the rest show raw bytes). */
-const KNOWN_CAPS = new Set([1, 2, 3, 5, 6, 7, 8, 64, 65, 66, 67, 68, 69, 70, 72, 73, 128, 130, 131]);
+const KNOWN_CAPS = new Set([1, 2, 3, 5, 6, 7, 64, 65, 66, 67, 68, 69, 70, 72, 73, 128, 130, 131]);
 
 function walkOpen(p: PacketView, i: number, want: number, out: FieldSink): void {
   if (typeOf(p, i) !== BGP_OPEN) return;
@@ -804,6 +844,7 @@ const U_NLRI = 40;
 const U_LC_GA = 41;
 const U_LC_LDP1 = 42;
 const U_LC_LDP2 = 43;
+const U_PATH_ID = 44;
 
 /** Zero-padded copies of IPv6 prefixes: values point into it, and it is never overwritten. */
 let padArena = Buffer.alloc(0);
@@ -833,17 +874,20 @@ function ipv4Prefix(b: Buffer, o: number, n: number, bits: number): number {
 /** Push the prefixes of [o, end); `wantPrefix` selects the address field, U_PREFIX_LEN the lengths. */
 function walkPrefixes(b: Buffer, o: number, end: number, v6: boolean, wantPrefix: number, want: number, out: FieldSink): void {
   const max = v6 ? 128 : 32;
-  while (o < end) {
-    const bits = u8(b, o);
+  const skip = hasPathIds(b, o, end, max) ? 4 : 0;
+  while (o + skip < end) {
+    const bits = u8(b, o + skip);
     if (bits > max) return;
     const n = (bits + 7) >> 3;
-    if (o + 1 + n > end) return;
+    const a = o + skip + 1;
+    if (a + n > end) return;
     if (want === U_PREFIX_LEN) out.pushNum(bits);
+    else if (want === U_PATH_ID && skip) out.pushNum(u32(b, o));
     else if (want === wantPrefix) {
-      if (v6) pushIpv6Prefix(b, o + 1, n, bits, out);
-      else out.pushNum(ipv4Prefix(b, o + 1, n, bits));
+      if (v6) pushIpv6Prefix(b, a, n, bits, out);
+      else out.pushNum(ipv4Prefix(b, a, n, bits));
     }
-    o += 1 + n;
+    o = a + n;
   }
 }
 
@@ -990,13 +1034,12 @@ function mpReach(b: Buffer, v: number, end: number, want: number, out: FieldSink
   const nhLen = u8(b, v + 3);
   const nh = v + 4;
   if (nh + nhLen > end) return;
-  if (want === U_MP_NH) return out.pushBytes(b, nh, nhLen);
-  if (isPlainUnicast(afi, safi)) {
-    if (afi === AFI_IPV4 && nhLen === 4 && want === U_MP_NH_V4) return out.pushNum(u32(b, nh));
-    if (afi === AFI_IPV6 && (nhLen === 16 || nhLen === 32)) {
-      if (want === U_MP_NH_V6) return out.pushBytes(b, nh, 16);
-      if (want === U_MP_NH_LL && nhLen === 32) return out.pushBytes(b, nh + 16, 16);
-    }
+  // tshark's next hop bytes include the length octet before them.
+  if (want === U_MP_NH) return out.pushBytes(b, v + 3, nhLen + 1);
+  if (afi === AFI_IPV4 && nhLen === 4 && want === U_MP_NH_V4) return out.pushNum(u32(b, nh));
+  if (afi === AFI_IPV6 && (nhLen === 16 || nhLen === 32)) {
+    if (want === U_MP_NH_V6) return out.pushBytes(b, nh, 16);
+    if (want === U_MP_NH_LL && nhLen === 32) return out.pushBytes(b, nh + 16, 16);
   }
   const nlri = mpNlriStart(b, v, end, ATTR_MP_REACH);
   if (nlri < 0) return;
@@ -1156,6 +1199,7 @@ export const bgp: ProtocolModule = {
       updateField('bgp.mp_unreach_nlri_ipv4_prefix', 'MP Unreach NLRI IPv4 prefix', 'ipv4', U_MPU_V4),
       updateField('bgp.mp_unreach_nlri_ipv6_prefix', 'MP Unreach NLRI IPv6 prefix', 'ipv6', U_MPU_V6),
       updateField('bgp.nlri_prefix', 'NLRI prefix', 'ipv4', U_NLRI),
+      updateField('bgp.nlri_path_id', 'NLRI path id', 'uint', U_PATH_ID),
       notifyField('bgp.notify.major_error', 'Major error Code', 'uint', (b, s, _e, out) => out.pushNum(u8(b, s + 19))),
       ...MINOR_FIELDS.map((name, slot) =>
         notifyField(name, 'Minor error Code', 'uint', (b, s, _e, out) => {
@@ -1204,15 +1248,15 @@ export const bgp: ProtocolModule = {
       layersFull = false;
       fillIndex = i;
       p.hdrEnd[i] = p.start[i]!;
+      const t = i - 1;
+      const got = p.end[i]! - p.start[i]!;
+      const wire = t >= 0 && p.proto[t] === TCP ? tcpPayloadLength(p, t) : got;
       const st = p.state[BGP] as BgpStreams | undefined;
       if (st === undefined || !streamKey(p, i, st.key)) {
-        decodeSegment(p, i, null, -1);
+        decodeSegment(p, i, null, -1, got < wire);
         return;
       }
-      const t = i - 1;
       const seq = tcpSeq(p, t);
-      const wire = tcpPayloadLength(p, t);
-      const got = p.end[i]! - p.start[i]!;
       const slot = st.lookup();
       if (!st.created) {
         const diff = (seq - st.nextSeq[slot]!) | 0;
@@ -1235,7 +1279,7 @@ export const bgp: ProtocolModule = {
         } else if (diff > 0) st.buffered[slot] = 0;
       }
       st.nextSeq[slot] = (seq + wire) >>> 0;
-      decodeSegment(p, i, st, slot);
+      decodeSegment(p, i, st, slot, got < wire);
       // Bytes that were not captured break the stream: start afresh with the next segment.
       if (got < wire) st.buffered[slot] = 0;
     },
@@ -1373,19 +1417,21 @@ export type BgpPrefixCallback = (afi: number, safi: number, address: string, len
 function eachPrefix(b: Buffer, o: number, end: number, afi: number, safi: number, cb: BgpPrefixCallback): void {
   const v6 = afi === AFI_IPV6;
   const max = v6 ? 128 : 32;
+  const skip = hasPathIds(b, o, end, max) ? 4 : 0;
   const scratch = Buffer.alloc(16);
-  while (o < end) {
-    const bits = u8(b, o);
+  while (o + skip < end) {
+    const bits = u8(b, o + skip);
     if (bits > max) return;
     const n = (bits + 7) >> 3;
-    if (o + 1 + n > end) return;
+    const a = o + skip + 1;
+    if (a + n > end) return;
     if (v6) {
       scratch.fill(0);
-      b.copy(scratch, 0, o + 1, o + 1 + n);
+      b.copy(scratch, 0, a, a + n);
       if (bits & 7) scratch[n - 1] = scratch[n - 1]! & (0xff << (8 - (bits & 7)));
       cb(afi, safi, ipv6String(scratch, 0), bits);
-    } else cb(afi, safi, ipv4String(ipv4Prefix(b, o + 1, n, bits)), bits);
-    o += 1 + n;
+    } else cb(afi, safi, ipv4String(ipv4Prefix(b, a, n, bits)), bits);
+    o = a + n;
   }
 }
 

@@ -341,15 +341,6 @@ export class PcapngParser {
     return this.number;
   }
 
-  get littleEndian(): boolean {
-    return this.le;
-  }
-
-  /** Timestamp conversion per global interface (for RecordFile). */
-  get conversions(): readonly TsConv[] {
-    return this.conv;
-  }
-
   /** Take over sections and interfaces learnt by an earlier pass (random access). */
   adopt(sections: readonly SectionInfo[], conv: readonly TsConv[]): void {
     this.sections.push(...sections);

@@ -71,15 +71,14 @@ interface FormatParser {
 
 export class CaptureReader {
   readonly name: string;
-  format: 'pcap' | 'pcapng' = 'pcap';
-  formatDetail = '';
   readonly rec: CaptureRecord = emptyRecord();
   readonly interfaces: InterfaceInfo[] = [];
   readonly problems: CaptureProblem[];
   /** The input was gzip-compressed. */
   readonly gzip: boolean;
-  /** The classic pcap file header (undefined for pcapng). */
-  pcapHeader: PcapHeader | undefined;
+  private fmt: 'pcap' | 'pcapng' = 'pcap';
+  private detail = '';
+  private header: PcapHeader | undefined;
 
   private readonly log: ProblemLog;
   private readonly win: Window;
@@ -177,17 +176,17 @@ export class CaptureReader {
       if (need !== 0) return need;
       const p = new PcapngParser(w, this.rec, this.log, this.interfaces);
       this.parser = p;
-      this.format = 'pcapng';
+      this.fmt = 'pcapng';
       p.prime();
-      this.formatDetail = `pcapng ${p.sections[0]?.littleEndian === false ? 'BE' : 'LE'}${gz}`;
+      this.detail = `pcapng ${p.sections[0]?.littleEndian === false ? 'BE' : 'LE'}${gz}`;
       return 0;
     }
     if (isPcapMagic(b, 0)) {
       if (avail < PCAP_HEADER_LEN && !w.eof) return PCAP_HEADER_LEN;
       const h = parsePcapHeader(b, 0, avail, this.name);
-      this.pcapHeader = h;
-      this.format = 'pcap';
-      this.formatDetail = pcapFormatDetail(h) + gz;
+      this.header = h;
+      this.fmt = 'pcap';
+      this.detail = pcapFormatDetail(h) + gz;
       this.interfaces.push(pcapInterface(h));
       w.pos = PCAP_HEADER_LEN;
       this.parser = new PcapParser(w, this.rec, this.log, h);
@@ -264,9 +263,23 @@ export class CaptureReader {
     return this.source !== null ? this.source.size : this.bufferSize;
   }
 
+  get format(): 'pcap' | 'pcapng' {
+    return this.fmt;
+  }
+
+  /** E.g. 'pcap 2.4 LE nsec', 'pcapng LE', 'pcap 2.4 BE usec (gzip)'. */
+  get formatDetail(): string {
+    return this.detail;
+  }
+
+  /** The classic pcap file header (undefined for pcapng). */
+  get pcapHeader(): PcapHeader | undefined {
+    return this.header;
+  }
+
   /** pcapng sections in file order (empty for classic pcap). */
   get sections(): SectionInfo[] {
-    return this.parser instanceof PcapngParser ? this.parser.sections : NO_SECTIONS;
+    return this.parser instanceof PcapngParser ? this.parser.sections : [];
   }
 
   /** Records delivered so far. */
@@ -287,12 +300,10 @@ export class CaptureReader {
       interfaces: this.interfaces,
       sections: this.sections,
     };
-    if (this.pcapHeader) l.pcap = this.pcapHeader;
+    if (this.header) l.pcap = this.header;
     return l;
   }
 }
-
-const NO_SECTIONS: SectionInfo[] = [];
 
 function pcapInterface(h: PcapHeader): InterfaceInfo {
   return {
@@ -332,6 +343,33 @@ export async function forEachRecord(r: CaptureReader, cb: (rec: CaptureRecord) =
   for (;;) {
     while (r.next()) cb(rec);
     if (!(await r.fill())) break;
+  }
+}
+
+/**
+ * Byte offsets of records by frame number, collected during a pass (`index.add(rec.fileOffset)`
+ * for each record): 8 bytes per record, so a viewer can find packet N of a huge file.
+ */
+export class RecordIndex {
+  private offsets = new Float64Array(1024);
+  private n = 0;
+
+  get count(): number {
+    return this.n;
+  }
+
+  add(fileOffset: number): void {
+    if (this.n === this.offsets.length) {
+      const grown = new Float64Array(this.offsets.length * 2);
+      grown.set(this.offsets);
+      this.offsets = grown;
+    }
+    this.offsets[this.n++] = fileOffset;
+  }
+
+  /** Offset of frame `number` (1-based), or -1 when there is no such frame. */
+  offsetOf(number: number): number {
+    return number >= 1 && number <= this.n ? this.offsets[number - 1]! : -1;
   }
 }
 

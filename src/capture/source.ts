@@ -256,6 +256,7 @@ async function fromStream(
   let consumed = 0;
   if (consumedFn === null) raw.on('data', (c: Buffer) => (consumed += c.length));
   return new StreamSource(gunzip, true, size, consumedFn ?? (() => consumed), () => {
+    raw.unpipe(gunzip);
     gunzip.destroy();
     closeRaw();
   }, null);

@@ -521,7 +521,7 @@ export function compileTree(reg: Registry, src: string, tree: Expr): Compiled {
 
   const QUANT: Record<CmpOp, [Rel, 'any' | 'all']> = {
     eq: ['eq', 'any'],
-    ne: ['ne', 'all'],
+    ne: ['ne', 'any'],
     all_eq: ['eq', 'all'],
     any_ne: ['ne', 'any'],
     lt: ['lt', 'any'],

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { CaptureOpenError, CaptureReader, RecordFile } from '../../src/capture/reader.js';
+import { CaptureOpenError, CaptureReader, RecordFile, RecordIndex } from '../../src/capture/reader.js';
 import { CORPUS, damageSamples, readAll, tmpFile, type ReadResult } from './build.js';
 
 function same(rf: RecordFile, row: ReadResult['rows'][number]): void {
@@ -67,6 +67,23 @@ describe('RecordFile', () => {
     const rows = (await readAll(path)).rows;
     const rf = await RecordFile.open(path);
     for (const row of [rows[0]!, rows[rows.length - 1]!]) same(rf, row);
+    rf.close();
+  });
+
+  it('finds frame N through a RecordIndex filled during the first pass', async () => {
+    const path = `${CORPUS}tcpdump/afs.pcap`;
+    const r = await CaptureReader.open(path, { chunkSize: 4096 });
+    const index = new RecordIndex();
+    for (;;) {
+      while (r.next()) index.add(r.rec.fileOffset);
+      if (!(await r.fill())) break;
+    }
+    const rows = (await readAll(path)).rows;
+    expect(index.count).toBe(601);
+    const rf = await RecordFile.open(path, r.layout());
+    for (const n of [1, 2, 300, 601]) same(rf, { ...rows[n - 1]!, fileOffset: index.offsetOf(n) });
+    expect(index.offsetOf(0)).toBe(-1);
+    expect(index.offsetOf(602)).toBe(-1);
     rf.close();
   });
 

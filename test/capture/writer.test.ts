@@ -1,6 +1,6 @@
 import { closeSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { Writable } from 'node:stream';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import {
   encodePcapHeader,
   encodePcapRecord,
@@ -13,7 +13,7 @@ import {
   type TsResolution,
 } from '../../src/capture/writer.js';
 import { ETHERTYPE, ethernet, ipUdp } from '../../src/craft/index.js';
-import { fieldsOf, problemFrames, run, tempPath, tshark, type Layers } from '../craft/tshark-oracle.js';
+import { fieldsOf, problemFrames, removeTempFiles, run, tempPath, tshark, type Layers } from '../craft/tshark-oracle.js';
 
 const FRAME_FIELDS = ['frame.number', 'frame.time_epoch', 'frame.len', 'frame.cap_len', 'frame.interface_id', 'frame.comment', 'frame.section_number', 'frame.encap_type'];
 const MIME = ['-X', 'read_format:MIME Files Format'];
@@ -48,6 +48,8 @@ const TIMES: Timestamp[] = [
   { sec: 1700000002, nsec: 1000 },
   { sec: 4294967295, nsec: 999999999 },
 ];
+
+afterAll(removeTempFiles);
 
 describe('classic pcap writer', () => {
   for (const nanosecond of [false, true]) {

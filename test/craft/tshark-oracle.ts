@@ -7,7 +7,6 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll } from 'vitest';
 
 // tshark's unconditional notice when run as root.
 const ROOT_NOTICE = /^Running as user "root" and group "root"\. This could be dangerous\.$/;
@@ -39,19 +38,20 @@ export function tshark(args: string[]): string {
 
 let dir: string | null = null;
 
-// Modules are loaded afresh for each test file, so this hook belongs to the
-// importing file. NETDIAG_KEEP_TEST_FILES=1 keeps the captures for a look.
-afterAll(() => {
-  if (dir !== null && !process.env.NETDIAG_KEEP_TEST_FILES) rmSync(dir, { recursive: true, force: true });
-  dir = null;
-});
-
+/** A path in a directory shared by the calling test file; see `removeTempFiles`. */
 export function tempPath(name: string): string {
   dir ??= mkdtempSync(join(tmpdir(), 'netdiag-test-'));
   return join(dir, name);
 }
 
-let seq = 0;
+/**
+ * For `afterAll` in each file that uses `tempPath`. NETDIAG_KEEP_TEST_FILES=1
+ * keeps the captures for a look.
+ */
+export function removeTempFiles(): void {
+  if (dir !== null && !process.env.NETDIAG_KEEP_TEST_FILES) rmSync(dir, { recursive: true, force: true });
+  dir = null;
+}
 
 /** A little-endian microsecond pcap, one second between packets. */
 export function pcapBytes(packets: Buffer[], linktype: number): Buffer {
@@ -71,11 +71,6 @@ export function pcapBytes(packets: Buffer[], linktype: number): Buffer {
   return Buffer.concat([head, ...recs]);
 }
 
-export function writePcap(packets: Buffer[], linktype = 1): string {
-  const path = tempPath(`craft-${process.pid}-${seq++}.pcap`);
-  writeFileSync(path, pcapBytes(packets, linktype));
-  return path;
-}
 
 /** Checksums are only verified when asked. */
 export const CHECKSUM_PREFS = ['-o', 'ip.check_checksum:TRUE', '-o', 'udp.check_checksum:TRUE', '-o', 'tcp.check_checksum:TRUE'];
@@ -89,8 +84,16 @@ export function fieldsOf(file: string, names: string[], extra: string[] = []): L
   return parsed.map((p) => p._source.layers);
 }
 
+/** Fields of `packets` written to a throwaway pcap. */
 export function dissect(packets: Buffer[], names: string[], o: { linktype?: number; args?: string[] } = {}): Layers[] {
-  return fieldsOf(writePcap(packets, o.linktype ?? 1), names, o.args ?? []);
+  const d = mkdtempSync(join(tmpdir(), 'netdiag-craft-'));
+  try {
+    const path = join(d, 'packets.pcap');
+    writeFileSync(path, pcapBytes(packets, o.linktype ?? 1));
+    return fieldsOf(path, names, o.args ?? []);
+  } finally {
+    rmSync(d, { recursive: true, force: true });
+  }
 }
 
 /** The only value of a field; fails the test when absent or repeated. */

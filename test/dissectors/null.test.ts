@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { anomalies, decodeBytes, hex, layers, makeDecoder, values } from '../helpers/decode.js';
 import { setAudit } from '../../src/decode/audit.js';
@@ -95,5 +96,22 @@ describe('null (LINKTYPE_LOOP, network byte order)', () => {
     }
     const short = decodeBytes(dec, hex('000000'), LOOP);
     expect(anomalies(short)).toContain('null.truncated');
+  });
+});
+
+describe('null on arbitrary bytes', () => {
+  it('never reads outside the record, in decode or in any field', () => {
+    setAudit(true);
+    const dec = makeDecoder();
+    const names = dec.reg.fieldNames().filter((f) => /^null\./.test(f));
+    fc.assert(
+      fc.property(fc.constantFrom(...[[0, ''], [108, ''], [0, '02000000'], [0, '00000800']] as Array<[number, string]>), fc.uint8Array({ maxLength: 160 }), fc.nat(64), ([linktype, head], tail, extra) => {
+        const bytes = Buffer.concat([hex(head), Buffer.from(tail)]);
+        const p = decodeBytes(dec, bytes, linktype, bytes.length + extra);
+        for (const f of names) values(p, f);
+        for (let i = 0; i < p.nLayers; i++) p.reg.dissectors[p.proto[i]!]!.summary?.(p, i);
+      }),
+      { numRuns: 400 },
+    );
   });
 });

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { anomalies, decodeBytes, hex, layers, makeDecoder, values } from '../helpers/decode.js';
 import { setAudit } from '../../src/decode/audit.js';
@@ -143,5 +144,22 @@ describe('sll (Linux cooked capture v2)', () => {
       expect(values(p, 'sll.src.eth')).toEqual(cut >= 18 ? ['00:00:00:00:00:00'] : []);
       expect(values(p, 'sll.unused')).toEqual([]);
     }
+  });
+});
+
+describe('sll on arbitrary bytes', () => {
+  it('never reads outside the record, in decode or in any field', () => {
+    setAudit(true);
+    const dec = makeDecoder();
+    const names = dec.reg.fieldNames().filter((f) => /^sll\./.test(f));
+    fc.assert(
+      fc.property(fc.constantFrom(...[[113, ''], [276, ''], [113, '0000030a0000000000000000000008'], [276, '08000000000000010001']] as Array<[number, string]>), fc.uint8Array({ maxLength: 160 }), fc.nat(64), ([linktype, head], tail, extra) => {
+        const bytes = Buffer.concat([hex(head), Buffer.from(tail)]);
+        const p = decodeBytes(dec, bytes, linktype, bytes.length + extra);
+        for (const f of names) values(p, f);
+        for (let i = 0; i < p.nLayers; i++) p.reg.dissectors[p.proto[i]!]!.summary?.(p, i);
+      }),
+      { numRuns: 400 },
+    );
   });
 });

@@ -75,7 +75,9 @@ const CHECKS: Record<string, (dir: string) => void> = {
     expect(echoReplySizes(join(d, 'pod-a.pcap'), '100.96.2.2')).toEqual([56, 1000]);
     const big = 'vxlan && ip.src==198.18.0.1 && ip.len==1500';
     expect(count(join(d, 'node1-underlay.pcap'), big)).toBeGreaterThanOrEqual(4);
-    expect(count(join(d, 'node2-underlay.pcap'), 'ip.src==198.18.0.1 && ip.len>1400')).toBe(0);
+    // A Linux bridge port lets frames 4 bytes over its MTU through (room for a VLAN tag),
+    // so the short last TCP segment (outer IP 1402) arrives; full-size ones never do.
+    expect(count(join(d, 'node2-underlay.pcap'), 'ip.src==198.18.0.1 && ip.len>1404')).toBe(0);
     expect(count(join(d, 'node2-underlay.pcap'), 'vxlan && ip.src==198.18.0.1 && ip.len<=1400')).toBeGreaterThan(0);
     expect(count(join(d, 'pod-a.pcap'), 'tcp.dstport==8080 && tcp.analysis.retransmission')).toBeGreaterThanOrEqual(2);
     expect(count(join(d, 'pod-a.pcap'), 'tcp.flags.syn==1 && tcp.flags.ack==1')).toBe(1);
@@ -228,6 +230,8 @@ const selected = (process.env.LAB_SCENARIOS ?? 'all') === 'all' ? SCENARIOS.map(
 it('every lab scenario has a capture check', () => {
   expect(Object.keys(CHECKS).sort()).toEqual(SCENARIOS.map((s) => s.name).sort());
 });
+
+if (missing.length && !process.env.CI) console.warn(`lab captures skipped: ${skipReason}`);
 
 if (missing.length && process.env.CI) {
   it('runs the lab (CI must not skip it)', () => {

@@ -112,7 +112,7 @@ export const SCENARIOS: Scenario[] = [
     component: 'mtu',
     faultNode: 'node2',
     summary: "The underlay link to node2 (its switch port) carries at most 1400 bytes while node2's NIC says 1500, so every VTEP keeps MTU 1450, which needs 1500 on the path.",
-    evidence: 'Pings of 56 and 1000 bytes pass; 1422-byte DF pings and full-size TCP segments (outer IP 1500) leave node1 underlay and never reach node2 underlay; the TCP handshake completes, then the first full segment is retransmitted until the client gives up; no ICMP fragmentation-needed anywhere (a black hole); node state looks healthy (eth0 mtu 1500, flannel.1 mtu 1450): only the captures show the limit.',
+    evidence: "Pings of 56 and 1000 bytes pass; 1422-byte DF pings and full-size TCP segments (outer IP 1500) leave node1 underlay and never reach node2 underlay; the TCP handshake and the short last segment get through (pod-b SACKs it), the first full segment is retransmitted until the client gives up; no ICMP fragmentation-needed anywhere (a black hole); node state looks healthy (eth0 mtu 1500, flannel.1 mtu 1450): only the captures show the limit.",
     tweak(spec) {
       const n2 = spec.nodes[1];
       if (n2) n2.linkMTU = 1400;
