@@ -774,10 +774,13 @@ export class CaptureGenerator {
   private pingSeq = 0;
   private pingPeer = 2;
 
+  private icmpCount = 0;
+
   private icmp(): void {
     const r = this.rnd;
     let f: Buffer;
-    if (r.float() < 0.9) {
+    // One ICMP message in ten (the third first) is a frag-needed; the rest are pings.
+    if (this.icmpCount++ % 10 !== 2) {
       // Node-to-node health pings: each request answered by the peer it went to.
       const reply = (this.pingSeq & 1) === 1;
       if (!reply) this.pingPeer = r.int(2, NODES);

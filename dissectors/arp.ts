@@ -45,6 +45,11 @@ const F_PROBE = 1 << 9;
 const F_ANNOUNCEMENT = 1 << 10;
 
 let A_BAD = 0;
+let A_NOT_ETHER = 0;
+let A_PROTO_SIZE = 0;
+let ETH = 0;
+let VLAN = 0;
+let QINQ = 0;
 
 interface Geometry {
   hrd: number;
@@ -172,6 +177,8 @@ export const arp: ProtocolModule = {
   ],
   anomalies: {
     length_exceeds: ['warning', 'ARP address lengths run past the end of the packet'],
+    hw_not_ethernet: ['warning', 'ARP in an Ethernet frame with a hardware type or address size that is not Ethernet'],
+    proto_size_bad: ['warning', 'ARP for IPv4 with a protocol address size other than 4'],
   },
   dissector: {
     name: 'arp',
@@ -203,6 +210,11 @@ export const arp: ProtocolModule = {
     ],
     init(reg: Registry) {
       A_BAD = reg.anomaly('arp.length_exceeds');
+      A_NOT_ETHER = reg.anomaly('arp.hw_not_ethernet');
+      A_PROTO_SIZE = reg.anomaly('arp.proto_size_bad');
+      ETH = reg.id('eth');
+      VLAN = reg.id('vlan');
+      QINQ = reg.id('ieee8021ad');
     },
     decode(p, i) {
       const b = p.layerBuf[i]!;
@@ -228,6 +240,11 @@ export const arp: ProtocolModule = {
       const pln = u8(b, s + 5);
       const op = u16(b, s + 6);
       const total = 8 + 2 * hln + 2 * pln;
+      // Hosts on an Ethernet segment resolve Ethernet addresses; anything else there is forged or broken.
+      let j = i - 1;
+      while (j > 0 && (p.proto[j] === VLAN || p.proto[j] === QINQ)) j--;
+      if (p.proto[j] === ETH && !isEther(hrd, hln)) p.anomaly(i, A_NOT_ETHER);
+      if (pro === ETHERTYPE_IP && pln !== 4) p.anomaly(i, A_PROTO_SIZE);
       if (total > reportedLength(p, i)) {
         if (hrd === ARPHRD_AX25) p.hdrEnd[i] = s;
         p.anomaly(i, A_BAD);

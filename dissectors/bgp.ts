@@ -668,6 +668,12 @@ function decodeSegment(p: PacketView, i: number, st: BgpStreams | null, slot: nu
 // Field values (output path): walks that push into a sink, allocation-free.
 
 const typeOf = (p: PacketView, i: number) => (p.end[i]! - p.start[i]! >= HDR ? u8(p.layerBuf[i]!, p.start[i]! + 18) : 0);
+/**
+ * The type as tshark shows it: a message longer than 4096 bytes gets its marker and
+ * length shown and nothing more (tshark 4.0 does not consult the extended message
+ * capability). The helpers below read such messages all the same.
+ */
+const shownType = (p: PacketView, i: number) => (p.end[i]! - p.start[i]! >= HDR && u16(p.layerBuf[i]!, p.start[i]! + 16) <= 4096 ? typeOf(p, i) : 0);
 
 /** A fixed field of one message type, present when it lies inside the message. */
 function msgField(name: string, label: string, type: FieldType, msgType: number, at: number, size: 1 | 2 | 4, opts: { base?: 'hex'; names?: Readonly<Record<number, string>> } = {}) {
@@ -676,7 +682,7 @@ function msgField(name: string, label: string, type: FieldType, msgType: number,
     label,
     type,
     (p, i, out) => {
-      if (typeOf(p, i) !== msgType) return;
+      if (shownType(p, i) !== msgType) return;
       const o = p.start[i]! + at;
       if (o + size > p.end[i]!) return;
       const b = p.layerBuf[i]!;
@@ -714,7 +720,7 @@ const C_FQDN_DOMAIN = 21;
 const KNOWN_CAPS = new Set([1, 2, 3, 5, 6, 7, 64, 65, 66, 67, 68, 69, 70, 72, 73, 128, 130, 131]);
 
 function walkOpen(p: PacketView, i: number, want: number, out: FieldSink): void {
-  if (typeOf(p, i) !== BGP_OPEN) return;
+  if (shownType(p, i) !== BGP_OPEN) return;
   const b = p.layerBuf[i]!;
   const s = p.start[i]!;
   const e = p.end[i]!;
@@ -871,16 +877,19 @@ function ipv4Prefix(b: Buffer, o: number, n: number, bits: number): number {
   return v;
 }
 
-/** Push the prefixes of [o, end); `wantPrefix` selects the address field, U_PREFIX_LEN the lengths. */
-function walkPrefixes(b: Buffer, o: number, end: number, v6: boolean, wantPrefix: number, want: number, out: FieldSink): void {
+/**
+ * Push the prefixes of [o, end); `wantPrefix` selects the address field, U_PREFIX_LEN the
+ * lengths. False when a prefix is malformed (the walk stops there).
+ */
+function walkPrefixes(b: Buffer, o: number, end: number, v6: boolean, wantPrefix: number, want: number, out: FieldSink): boolean {
   const max = v6 ? 128 : 32;
   const skip = hasPathIds(b, o, end, max) ? 4 : 0;
   while (o + skip < end) {
     const bits = u8(b, o + skip);
-    if (bits > max) return;
+    if (bits > max) return false;
     const n = (bits + 7) >> 3;
     const a = o + skip + 1;
-    if (a + n > end) return;
+    if (a + n > end) return false;
     if (want === U_PREFIX_LEN) out.pushNum(bits);
     else if (want === U_PATH_ID && skip) out.pushNum(u32(b, o));
     else if (want === wantPrefix) {
@@ -889,10 +898,11 @@ function walkPrefixes(b: Buffer, o: number, end: number, v6: boolean, wantPrefix
     }
     o = a + n;
   }
+  return o === end;
 }
 
 function walkUpdate(p: PacketView, i: number, want: number, out: FieldSink): void {
-  if (typeOf(p, i) !== BGP_UPDATE) return;
+  if (shownType(p, i) !== BGP_UPDATE) return;
   const b = p.layerBuf[i]!;
   const s = p.start[i]!;
   const e = p.end[i]!;
@@ -902,7 +912,8 @@ function walkUpdate(p: PacketView, i: number, want: number, out: FieldSink): voi
   if (want === U_WITHDRAWN_LEN) return out.pushNum(wlen);
   const wEnd = body + 2 + wlen;
   if (wEnd > e) return;
-  walkPrefixes(b, body + 2, wEnd, false, U_WITHDRAWN, want, out);
+  // tshark gives up on the message at a malformed withdrawn route.
+  if (!walkPrefixes(b, body + 2, wEnd, false, U_WITHDRAWN, want, out)) return;
   if (wEnd + 2 > e) return;
   if (want === U_ATTRS_LEN) return out.pushNum(u16(b, wEnd));
   const aEnd = wEnd + 2 + u16(b, wEnd);
@@ -1083,7 +1094,7 @@ function notifyDataKind(b: Buffer, s: number, e: number): '' | 'comm' | 'peer_as
 
 function notifyField(name: string, label: string, type: FieldType, get: (b: Buffer, s: number, e: number, out: FieldSink) => void) {
   return field(name, label, type, (p, i, out) => {
-    if (typeOf(p, i) !== BGP_NOTIFICATION || p.end[i]! - p.start[i]! < 21) return;
+    if (shownType(p, i) !== BGP_NOTIFICATION || p.end[i]! - p.start[i]! < 21) return;
     get(p.layerBuf[i]!, p.start[i]!, p.end[i]!, out);
   });
 }
@@ -1124,7 +1135,8 @@ export const bgp: ProtocolModule = {
         'Type',
         'uint',
         (p, i, out) => {
-          if (p.end[i]! - p.start[i]! >= HDR) out.pushNum(u8(p.layerBuf[i]!, p.start[i]! + 18));
+          const t = shownType(p, i);
+          if (t !== 0 || (p.end[i]! - p.start[i]! >= HDR && u16(p.layerBuf[i]!, p.start[i]! + 16) <= 4096)) out.pushNum(t);
         },
         { names: BGP_MESSAGE_TYPES },
       ),

@@ -65,8 +65,14 @@ export function processIO(): ReadIO {
 
 export async function handler(argv: ArgumentsCamelCase<ReadArgs>): Promise<void> {
   const files = (argv.files ?? []).map((f) => (f === STDIN_TOKEN ? '-' : f));
-  const r = await runRead({ ...argv, files }, processIO());
-  process.exitCode = r.exitCode;
+  try {
+    const r = await runRead({ ...argv, files }, processIO());
+    process.exitCode = r.exitCode;
+  } catch (e) {
+    // The reader of a capture written to stdout went away (`netdiag read -w - | head -c 100`).
+    if ((e as NodeJS.ErrnoException).code !== 'EPIPE') throw e;
+    process.exitCode = 0;
+  }
 }
 
 /** Does the command line ask for packet output rather than a report? */

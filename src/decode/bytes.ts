@@ -30,13 +30,21 @@ function fastU48(b: Buffer, o: number): number {
   return fastU16(b, o) * 4294967296 + fastU32(b, o + 2);
 }
 
-const auditedU8 = (b: Buffer, o: number) => b.readUInt8(o);
-const auditedU16 = (b: Buffer, o: number) => b.readUInt16BE(o);
-const auditedU16le = (b: Buffer, o: number) => b.readUInt16LE(o);
-const auditedU32 = (b: Buffer, o: number) => b.readUInt32BE(o);
-const auditedU32le = (b: Buffer, o: number) => b.readUInt32LE(o);
-const auditedU24 = (b: Buffer, o: number) => b.readUIntBE(o, 3);
-const auditedU48 = (b: Buffer, o: number) => b.readUIntBE(o, 6);
+/** Reads made through the audited accessors: the property tests bound the work per packet with it. */
+let auditedCount = 0;
+
+const auditedU8 = (b: Buffer, o: number) => (auditedCount++, b.readUInt8(o));
+const auditedU16 = (b: Buffer, o: number) => (auditedCount++, b.readUInt16BE(o));
+const auditedU16le = (b: Buffer, o: number) => (auditedCount++, b.readUInt16LE(o));
+const auditedU32 = (b: Buffer, o: number) => (auditedCount++, b.readUInt32BE(o));
+const auditedU32le = (b: Buffer, o: number) => (auditedCount++, b.readUInt32LE(o));
+const auditedU24 = (b: Buffer, o: number) => (auditedCount++, b.readUIntBE(o, 3));
+const auditedU48 = (b: Buffer, o: number) => (auditedCount++, b.readUIntBE(o, 6));
+
+/** Audited reads (and checksummed bytes) so far; meaningful only while audit is on. */
+export function auditedReads(): number {
+  return auditedCount;
+}
 
 export let u8 = fastU8;
 export let u16 = fastU16;
@@ -47,8 +55,11 @@ export let u24 = fastU24;
 /** 48-bit big-endian value (a MAC address); exact in a double. */
 export let u48 = fastU48;
 
+let audit = false;
+
 /** Switch every accessor to its range-checked twin (tests only). */
 export function setAuditedReads(on: boolean): void {
+  audit = on;
   u8 = on ? auditedU8 : fastU8;
   u16 = on ? auditedU16 : fastU16;
   u16le = on ? auditedU16le : fastU16le;
@@ -58,8 +69,22 @@ export function setAuditedReads(on: boolean): void {
   u48 = on ? auditedU48 : fastU48;
 }
 
+/**
+ * For code that indexes a Buffer directly (address formatting, checksums): audited, a
+ * range outside the buffer throws instead of reading as zeros.
+ */
+export function checkRange(b: Buffer, o: number, n: number): void {
+  if (audit && !(o >= 0 && n >= 0 && o + n <= b.length)) throw new RangeError(`bytes [${o}, ${o + n}) outside a buffer of ${b.length} bytes`);
+}
+
 /** One's-complement sum of 16-bit words over [start, end), folded later by the caller. */
 export function onesSum(b: Buffer, start: number, end: number, initial = 0): number {
+  if (audit) {
+    // The loop below indexes directly (an out-of-range index reads as 0): audited, a
+    // checksum over bytes outside the buffer is a bug to report, not a wrong sum.
+    if (!(start >= 0 && end <= b.length)) throw new RangeError(`checksum over [${start}, ${end}) outside a buffer of ${b.length} bytes`);
+    if (end > start) auditedCount += (end - start) >> 1;
+  }
   let sum = initial;
   let i = start;
   const even = end - ((end - start) & 1);

@@ -1,4 +1,5 @@
 /** Text forms of addresses and values, as Wireshark prints them (output paths only). */
+import { checkRange } from './bytes.js';
 
 export function ipv4String(v: number): string {
   return `${(v >>> 24) & 255}.${(v >>> 16) & 255}.${(v >>> 8) & 255}.${v & 255}`;
@@ -17,11 +18,13 @@ export function macString(v: number): string {
 }
 
 export function macFromBytes(b: Buffer, o: number): string {
+  checkRange(b, o, 6);
   return `${hex2(b[o]!)}:${hex2(b[o + 1]!)}:${hex2(b[o + 2]!)}:${hex2(b[o + 3]!)}:${hex2(b[o + 4]!)}:${hex2(b[o + 5]!)}`;
 }
 
 /** RFC 5952 text form: lowercase, longest run of two or more zero groups compressed, IPv4-mapped kept. */
 export function ipv6String(b: Buffer, o: number): string {
+  checkRange(b, o, 16);
   const g: number[] = [];
   for (let k = 0; k < 8; k++) g.push((b[o + 2 * k]! << 8) | b[o + 2 * k + 1]!);
   // ::ffff:a.b.c.d and ::a.b.c.d (deprecated compatible form) print as Wireshark does.
@@ -76,6 +79,7 @@ export function secondsString(sec: number, nsec: number): string {
 }
 
 export function bytesHex(b: Buffer, o: number, len: number, sep = ''): string {
+  checkRange(b, o, len);
   let s = '';
   for (let k = 0; k < len; k++) s += (k && sep ? sep : '') + hex2(b[o + k]!);
   return s;

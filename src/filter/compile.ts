@@ -188,21 +188,22 @@ export function compileTree(reg: Registry, src: string, tree: Expr): Compiled {
   const lookup = (a: Atom): Operand | null => {
     if (a.kind !== 'word') return null;
     const ref = reg.field(a.text);
-    if (ref) {
-      protocols.add(reg.dissectors[ref.proto]!.name);
-      return { kind: 'field', name: a.text, ref, cls: classOf(ref.def), mask: null, start: a.start, end: a.end };
-    }
-    if (reg.has(a.text)) {
-      protocols.add(a.text);
-      return { kind: 'proto', name: a.text, id: reg.id(a.text), start: a.start, end: a.end };
-    }
+    if (ref) return { kind: 'field', name: a.text, ref, cls: classOf(ref.def), mask: null, start: a.start, end: a.end };
+    if (reg.has(a.text)) return { kind: 'proto', name: a.text, id: reg.id(a.text), start: a.start, end: a.end };
     return null;
+  };
+
+  /** Note that the filter reads the operand's protocol. */
+  const uses = <O extends Operand>(o: O): O => {
+    protocols.add(o.kind === 'field' ? reg.dissectors[o.ref.proto]!.name : o.name);
+    return o;
   };
 
   /** The subject of a test or the left side of a relation: a protocol, field or field & mask. */
   const subject = (v: Value, opText: string | null): Operand => {
     const a = v.kind === 'mask' ? v.base : v;
-    const o = lookup(a);
+    const found = lookup(a);
+    const o = found && uses(found);
     if (!o) {
       if (a.kind === 'word' && isNameLike(a.text)) unknownName(a);
       if (opText === null) fail(a, `expected a protocol or a field, found ${a.text}`);
@@ -259,7 +260,7 @@ export function compileTree(reg: Registry, src: string, tree: Expr): Compiled {
         }
       }
     }
-    let x = v!;
+    const x = v!;
     if (def.type === 'bool') return x !== 0 ? 1 : 0;
     const bits = def.bits;
     if (def.type === 'uint') {
@@ -419,6 +420,9 @@ export function compileTree(reg: Registry, src: string, tree: Expr): Compiled {
     const singles: number[] = [];
     const plainNum = f.cls === 'int' || f.cls === 'ether' || f.cls === 'float';
     for (const el of set) {
+      for (const a of [el.lo, el.hi]) {
+        if (a?.kind === 'word' && reg.field(a.text)) fail(a, `a set holds values, not fields like ${a.text}`);
+      }
       const lo = literal(f, el.lo);
       if (!el.hi) {
         if (plainNum && lo.c === 'num') singles.push(lo.v);
@@ -521,7 +525,7 @@ export function compileTree(reg: Registry, src: string, tree: Expr): Compiled {
 
   const QUANT: Record<CmpOp, [Rel, 'any' | 'all']> = {
     eq: ['eq', 'any'],
-    ne: ['ne', 'any'],
+    ne: ['ne', 'all'],
     all_eq: ['eq', 'all'],
     any_ne: ['ne', 'any'],
     lt: ['lt', 'any'],
@@ -601,14 +605,13 @@ export function compileTree(reg: Registry, src: string, tree: Expr): Compiled {
     const right = e.right as Atom;
     const ro = lookup(right);
     if (ro) {
-      if (ro.kind === 'field' && l.mask === null) return fieldToField(e, l, asField(ro, `compared with ${e.opText}`));
+      if (ro.kind === 'field' && l.mask === null) return fieldToField(e, l, asField(uses(ro), `compared with ${e.opText}`));
       // A protocol name on the right may also be a value name (ip.proto == udp).
       if (ro.kind === 'proto' && l.cls === 'int' && l.ref.def.names) {
         const lower = right.text.toLowerCase();
         if (!Object.values(l.ref.def.names).some((n) => n.toLowerCase() === lower)) {
           fail(right, `cannot compare ${l.name} with the protocol ${ro.name}`);
         }
-        protocols.delete(ro.name);
       } else if (ro.kind === 'proto') {
         fail(right, `cannot compare ${l.name} with the protocol ${ro.name}`);
       } else {

@@ -1,6 +1,6 @@
 import { basename } from 'node:path';
 import type { Writable } from 'node:stream';
-import { CaptureOpenError, type CaptureProblem } from '../capture/problems.js';
+import { CaptureOpenError, MAX_LISTED_PROBLEMS, type CaptureProblem } from '../capture/problems.js';
 import { CaptureReader } from '../capture/reader.js';
 import type { CaptureRecord } from '../capture/record.js';
 import { Decoder } from '../decode/decoder.js';
@@ -121,8 +121,11 @@ export async function forEachPacket(o: SourceOptions): Promise<SourceResult> {
       result.captures.push(c);
       for (const s of sinks) s.captureStart?.(c);
       const dec = new Decoder(o.reg);
-      const reportProblems = () => {
-        while (c.problems < r.problems.length) o.onProblem(r.problems[c.problems++]!);
+      // The reader lists MAX_LISTED_PROBLEMS problems, then one summary entry it keeps
+      // updating: that one is reported once the capture is read.
+      const reportProblems = (final: boolean) => {
+        const listed = final ? r.problems.length : Math.min(r.problems.length, MAX_LISTED_PROBLEMS);
+        while (c.problems < listed) o.onProblem(r.problems[c.problems++]!);
       };
       try {
         read: for (;;) {
@@ -143,7 +146,7 @@ export async function forEachPacket(o: SourceOptions): Promise<SourceResult> {
             }
             if (c.read >= limit) break read;
           }
-          reportProblems();
+          reportProblems(false);
           for (const s of sinks) await s.flush?.();
           o.onProgress?.(c);
           if (stopped()) {
@@ -152,7 +155,7 @@ export async function forEachPacket(o: SourceOptions): Promise<SourceResult> {
           }
           if (!(await r.fill())) break;
         }
-        reportProblems();
+        reportProblems(true);
       } finally {
         await r.close();
       }

@@ -74,7 +74,35 @@ export class CaptureWriteSink implements PacketSink {
       this.path = null;
       this.stream = target;
       this.name = 'stdout';
+      target.on('error', (e: NodeJS.ErrnoException) => {
+        if (e.code === 'EPIPE') this.broken = true;
+      });
     }
+  }
+
+  /** Whoever read the capture from stdout has gone (`netdiag read -w - | head -c 100`). */
+  private broken = false;
+
+  get stopped(): boolean {
+    return this.broken;
+  }
+
+  /** Resolves when the stream takes more, or is gone. */
+  private drained(): Promise<void> {
+    const w = this.pcap ?? this.ng;
+    if (!w) return Promise.resolve();
+    const s = this.stream;
+    if (s === null) return w.drain();
+    return new Promise((resolve) => {
+      const done = () => {
+        s.off('close', done);
+        s.off('error', done);
+        resolve();
+      };
+      s.once('close', done);
+      s.once('error', done);
+      void w.drain().then(done);
+    });
   }
 
   private target(): number | Writable {
@@ -197,9 +225,9 @@ export class CaptureWriteSink implements PacketSink {
       await this.rewriteAsPcapng();
       this.writeNg(p.key, p.name, p.linktype, p.ts, p.data, 0, p.data.length, p.wireLen, p.comment, p.flags);
     }
-    if (!this.wantDrain) return;
+    if (!this.wantDrain || this.broken) return;
     this.wantDrain = false;
-    await (this.pcap ?? this.ng)?.drain();
+    await this.drained();
   }
 
   async finish(): Promise<void> {
@@ -207,6 +235,7 @@ export class CaptureWriteSink implements PacketSink {
     // No packet passed: still a valid, empty capture.
     if (!this.pcap && !this.ng) this.open(this.firstLinktype >= 0 ? this.firstLinktype : 1);
     const w = this.pcap ?? this.ng!;
+    if (this.broken) return;
     await w.close();
     if (this.fd !== null) closeSync(this.fd);
     if (this.tmpPath !== null) {

@@ -71,6 +71,10 @@ describe('netdiag exit codes and streams', () => {
     expect(r.stdout.trimEnd().split('\n')).toHaveLength(2);
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
+    const w = spawnSync('bash', ['-c', `set -o pipefail; node --import tsx src/cli.ts read -w - '${path}' | head -c 100 | wc -c`], { cwd: ROOT, encoding: 'utf8' });
+    expect(w.stdout.trim()).toBe('100');
+    expect(w.stderr).toBe('');
+    expect(w.status).toBe(0);
   });
 });
 

@@ -150,6 +150,49 @@ describe('netdiag read with several captures', () => {
   });
 });
 
+describe('netdiag read output choices', () => {
+  it('prints the packet list without packet options (the report falls back to it) and with --format packets', async () => {
+    const path = writePcap(mixed());
+    const plain = await readInProcess({ files: [path] });
+    const list = await readInProcess({ files: [path], list: true });
+    const packets = await readInProcess({ files: [path], format: 'packets' });
+    expect(frames(list.stdout)).toHaveLength(6);
+    expect(plain.stdout).toBe(list.stdout);
+    expect(packets.stdout).toBe(list.stdout);
+  });
+
+  it('writes to --output FILE instead of stdout', async () => {
+    const path = writePcap(mixed());
+    const out = tempPath('list.txt');
+    const r = await readInProcess({ files: [path], list: true, output: out });
+    expect(r.stdout).toBe('');
+    expect(readFileSync(out, 'utf8')).toBe((await readInProcess({ files: [path], list: true })).stdout);
+  });
+
+  it('refuses -w - with text on stdout, and -w onto an input', async () => {
+    const path = writePcap(mixed());
+    expect((await readInProcess({ files: [path], list: true, w: '-' })).exitCode).toBe(2);
+    expect((await readInProcess({ files: [path], w: path })).exitCode).toBe(2);
+    expect(statSync(path).size).toBeGreaterThan(24);
+  });
+
+  it('heads each capture in -V output when several are read', async () => {
+    const a = writePcap(mixed().slice(0, 1), 1, 'v-a.pcap');
+    const b = writePcap(mixed().slice(1, 2), 1, 'v-b.pcap');
+    const r = await readInProcess({ files: [a, b], V: true });
+    expect(r.stdout.startsWith('==> v-a.pcap <==\nFrame 1: ')).toBe(true);
+    expect(r.stdout).toContain('\n==> v-b.pcap <==\nFrame 1: ');
+  });
+
+  it('prints -T json for every capture as one array, naming the capture when there are several', async () => {
+    const a = writePcap(mixed().slice(0, 2), 1, 'j-a.pcap');
+    const b = writePcap(mixed().slice(2, 3), 1, 'j-b.pcap');
+    const r = await readInProcess({ files: [a, b], T: 'json' });
+    const arr = JSON.parse(r.stdout) as Array<{ _capture: string }>;
+    expect(arr.map((x) => x._capture)).toEqual(['j-a.pcap', 'j-a.pcap', 'j-b.pcap']);
+  });
+});
+
 describe('netdiag read -d', () => {
   it('decodes a port as the protocol named, and rejects a bad spec with exit 2', async () => {
     const path = writePcap([{ data: vxlanSyn({ vni: 42, dport: 6784 }) }]);

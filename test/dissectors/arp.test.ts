@@ -77,6 +77,7 @@ describe('arp', () => {
       'arp.dst.hw': ['3030303030303030303030303030'],
       'arp.dst.proto_ipv4': ['48.48.48.48'],
     });
+    expect(anomalies(p)).toContain('arp.hw_not_ethernet');
   });
 
   it('decodes RARP with empty addresses (getname_2_read4_asan.pcap)', () => {
@@ -85,6 +86,15 @@ describe('arp', () => {
     expect(layers(p)).toEqual(['frame', 'eth', 'arp']);
     expectFields(p, { 'arp.hw.type': ['65280'], 'arp.proto.type': ['0x8b01'], 'arp.hw.size': ['0'], 'arp.proto.size': ['0'], 'arp.opcode': ['4'] });
     for (const f of ADDRS) expect(values(p, f), f).toEqual([]);
+    expect(anomalies(p)).toContain('arp.hw_not_ethernet');
+  });
+
+  it('flags IPv4 addresses of the wrong size, shown as bytes', () => {
+    setAudit(true);
+    const p = decodeBytes(makeDecoder(), hex(`${ETH} 0001 0800 06 05 0001 020000000001 0a00000101 000000000000 0a00000202`));
+    expectFields(p, { 'arp.proto.size': ['5'], 'arp.src.proto_ipv4': [], 'arp.src.proto': ['0a00000101'], 'arp.dst.proto': ['0a00000202'] });
+    expect(anomalies(p)).toContain('arp.proto_size_bad');
+    expect(anomalies(p)).not.toContain('arp.hw_not_ethernet');
   });
 
   it('shows only the fixed part when the address lengths run past the packet (arp-oobr.pcap)', () => {

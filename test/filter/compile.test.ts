@@ -390,6 +390,7 @@ errors('type errors', [
   ['tst.label == 1', '^', /label without a value/],
   ['tst.v4 & 1', '^', /"&" needs an integer field/],
   ['1 == tst.u8', '^', /left side of "==" must be a field/],
+  ['tst.u16 in {1, tst.u8}', '               ^', /a set holds values, not fields like tst.u8/],
   ['10.0.0.1', '^', /expected a protocol or a field/],
   ['tst.u16 == other', '           ^', /cannot compare tst.u16 with the protocol other/],
 ]);
@@ -446,6 +447,8 @@ describe('protocols', () => {
     expect(compileFilter(reg, 'tst.u8 == 1 or not other').protocols).toEqual(new Set(['tst', 'other']));
     expect(compileFilter(reg, 'frame contains 00').protocols).toEqual(new Set(['frame']));
     expect(compileFilter(reg, 'tst.u8 == other').protocols).toEqual(new Set(['tst']));
+    expect(compileFilter(reg, 'other and tst.u8 == other').protocols).toEqual(new Set(['tst', 'other']));
+    expect(compileFilter(reg, 'frame.number == other.u8').protocols).toEqual(new Set(['frame', 'other']));
     expect(compileFilter(reg, '').protocols.size).toBe(0);
   });
 

@@ -126,7 +126,7 @@ export const SCENARIOS: Scenario[] = [
     component: 'firewall',
     faultNode: 'node2',
     summary: `node2's host firewall (nftables input hook) drops UDP ${FLANNEL_VXLAN_PORT}.`,
-    evidence: 'VXLAN from node1 leaves node1 underlay and arrives on node2 underlay (the capture taps before netfilter) but nothing comes out of flannel.1 on node2 and pod-b sees nothing; no reply VXLAN; node2 `nft list ruleset` shows the drop rule with a non-zero counter.',
+    evidence: "VXLAN from node1 leaves node1 underlay and arrives on node2 underlay (the capture taps before netfilter) but nothing comes out of flannel.1 on node2 and pod-b sees nothing; pod-b's own pings do reach pod-a, and pod-a's replies die the same way; node2 `nft list ruleset` shows the drop rule with a non-zero counter.",
     inject(ctx) {
       ctx.lab.sh('node2', ['nft', '-f', '-'], {
         input: `table inet host-firewall {
