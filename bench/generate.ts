@@ -131,7 +131,7 @@ function fold(s: number): number {
 /** The bytes every bulk segment carries: printable, JSON-ish, so no port's dissector takes it for a header. */
 const PAYLOAD_MAX = 1500;
 function makePayload(): { buf: Buffer; prefix: Float64Array } {
-  const unit = '{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Success","items":[{"name":"pod-7f9c","ready":true}]}\n';
+  const unit = '{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Success","items":[{"name":"pod-7f9c","ready":true}]},';
   const buf = Buffer.from(unit.repeat(Math.ceil(PAYLOAD_MAX / unit.length)).slice(0, PAYLOAD_MAX), 'latin1');
   // prefix[k]: sum of the first k big-endian words.
   const prefix = new Float64Array(PAYLOAD_MAX / 2 + 1);
@@ -836,6 +836,15 @@ export class CaptureGenerator {
     for (let i = 0; i < nconn; i++) {
       const k = new Conn();
       this.newConn(k);
+      // A capture starts in the middle of things: most connections are already established.
+      if (!k.udp && k.phase === P_SYN && this.rnd.float() < 0.75) {
+        k.phase = P_DATA;
+        k.sender = this.rnd.int(0, 1);
+        this.startLeg(k);
+        k.head = null;
+        k.left = this.rnd.int(1, k.left);
+        k.legs = this.rnd.int(0, 5);
+      }
       this.conns.push(k);
     }
     this.startBgp();

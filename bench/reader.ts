@@ -26,6 +26,8 @@ interface Result {
   mode: string;
   records: number;
   seconds: number;
+  /** User + system CPU time of the loop: steadier than wall time on a busy machine. */
+  cpuSeconds: number;
   maxRssKiB: number;
   error?: string;
 }
@@ -157,6 +159,7 @@ function pcapParser(file: string, dir: string): Promise<number> {
 
 async function child(mode: string, file: string, dir: string | undefined): Promise<void> {
   const t0 = process.hrtime.bigint();
+  const c0 = process.cpuUsage();
   let records = 0;
   let error: string | undefined;
   try {
@@ -167,7 +170,8 @@ async function child(mode: string, file: string, dir: string | undefined): Promi
     error = (e as Error).message;
   }
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-  const res: Result = { mode, records, seconds, maxRssKiB: process.resourceUsage().maxRSS };
+  const c = process.cpuUsage(c0);
+  const res: Result = { mode, records, seconds, cpuSeconds: (c.user + c.system) / 1e6, maxRssKiB: process.resourceUsage().maxRSS };
   if (error !== undefined) res.error = error;
   process.stdout.write(JSON.stringify(res) + '\n');
 }
@@ -219,16 +223,28 @@ async function main(): Promise<void> {
     else console.error(`pcap-parser cannot be resolved from ${dir}; skipped`);
   }
   console.log(`${file}: ${(size / 1e6).toFixed(1)} MB, ${runs} runs each, node ${process.version}`);
-  console.log('mode           records   best s  median s  records/s (best)  MB/s (best)  peak RSS');
+  console.log('mode           records   best s  median s   rec/s (best)   MB/s (best)   best cpu s   rec/s per cpu-s   peak RSS');
   for (const m of modes) {
     const all: Result[] = [];
     for (let i = 0; i < runs; i++) all.push(runChild(m, file, dir));
     all.sort((a, b) => a.seconds - b.seconds);
     const b = all[0]!;
     const med = all[Math.floor(all.length / 2)]!;
+    const cpu = Math.min(...all.map((r) => r.cpuSeconds));
     const rss = Math.max(...all.map((r) => r.maxRssKiB));
     console.log(
-      `${m.padEnd(12)} ${String(b.records).padStart(9)} ${b.seconds.toFixed(3).padStart(8)} ${med.seconds.toFixed(3).padStart(9)} ${((b.records / b.seconds) / 1e6).toFixed(2).padStart(14)} M ${(size / 1e6 / b.seconds).toFixed(0).padStart(12)} ${(rss / 1024).toFixed(0).padStart(6)} MiB${b.error ? `  error: ${b.error}` : ''}`,
+      [
+        m.padEnd(12),
+        String(b.records).padStart(9),
+        b.seconds.toFixed(3).padStart(8),
+        med.seconds.toFixed(3).padStart(9),
+        `${(b.records / b.seconds / 1e6).toFixed(2)} M`.padStart(14),
+        (size / 1e6 / b.seconds).toFixed(0).padStart(13),
+        cpu.toFixed(3).padStart(12),
+        `${(b.records / cpu / 1e6).toFixed(2)} M`.padStart(17),
+        `${(rss / 1024).toFixed(0)} MiB`.padStart(10),
+        b.error ? `  error: ${b.error}` : '',
+      ].join(' '),
     );
   }
 }

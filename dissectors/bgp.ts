@@ -395,26 +395,45 @@ function validate(p: PacketView, k: number): void {
   else if (type === BGP_UPDATE) validateUpdate(p, k, b, s, e);
 }
 
+// Results of optParams(), to avoid allocating per call.
+let paramsStart = 0;
+let paramsEnd = 0;
+let paramsExt = false;
+
+/**
+ * Locate an OPEN's optional parameters: [paramsStart, paramsEnd), each parameter a type
+ * byte and a 1-byte length, or a 2-byte one in the RFC 9072 extended format (announced
+ * by a length of 255 and a first type of 255). False when the area overruns the message.
+ */
+function optParams(b: Buffer, s: number, e: number): boolean {
+  if (s + 29 > e) return false;
+  const len = u8(b, s + 28);
+  paramsExt = len === 255 && s + 32 <= e && u8(b, s + 29) === 255;
+  paramsStart = paramsExt ? s + 32 : s + 29;
+  paramsEnd = paramsStart + (paramsExt ? u16(b, s + 30) : len);
+  return paramsEnd <= e;
+}
+
 function validateOpen(p: PacketView, k: number, b: Buffer, s: number, e: number): void {
-  const optLen = u8(b, s + 28);
-  const end = s + 29 + optLen;
-  if (end > e) {
+  if (!optParams(b, s, e)) {
     p.anomaly(k, A_OPEN);
     return;
   }
-  for (let o = s + 29; o < end; ) {
-    if (o + 2 > end) {
+  const end = paramsEnd;
+  const lenSize = paramsExt ? 2 : 1;
+  for (let o = paramsStart; o < end; ) {
+    if (o + 1 + lenSize > end) {
       p.anomaly(k, A_OPEN);
       return;
     }
-    const plen = u8(b, o + 1);
-    const pEnd = o + 2 + plen;
+    const v = o + 1 + lenSize;
+    const pEnd = v + (paramsExt ? u16(b, o + 1) : u8(b, o + 1));
     if (pEnd > end) {
       p.anomaly(k, A_OPEN);
       return;
     }
     if (u8(b, o) === 2) {
-      for (let c = o + 2; c < pEnd; ) {
+      for (let c = v; c < pEnd; ) {
         if (c + 2 > pEnd || c + 2 + u8(b, c + 1) > pEnd) {
           p.anomaly(k, A_OPEN);
           return;
@@ -725,23 +744,27 @@ function walkOpen(p: PacketView, i: number, want: number, out: FieldSink): void 
   const s = p.start[i]!;
   const e = p.end[i]!;
   if (s + 29 > e) return;
-  const end = Math.min(e, s + 29 + u8(b, s + 28));
-  for (let o = s + 29; o + 2 <= end; ) {
+  optParams(b, s, e);
+  const end = Math.min(e, paramsEnd);
+  const lenSize = paramsExt ? 2 : 1;
+  for (let o = paramsStart; o + 1 + lenSize <= end; ) {
     const ptype = u8(b, o);
-    const pEnd = o + 2 + u8(b, o + 1);
+    const plen = paramsExt ? u16(b, o + 1) : u8(b, o + 1);
+    const v = o + 1 + lenSize;
+    const pEnd = v + plen;
     if (want === C_PARAM_TYPE) out.pushNum(ptype);
-    else if (want === C_PARAM_LEN) out.pushNum(u8(b, o + 1));
+    else if (want === C_PARAM_LEN) out.pushNum(plen);
     if (pEnd > end) return;
     if (ptype === 2) {
-      for (let c = o + 2; c + 2 <= pEnd; ) {
+      for (let c = v; c + 2 <= pEnd; ) {
         const code = u8(b, c);
         const clen = u8(b, c + 1);
-        const v = c + 2;
-        const cEnd = v + clen;
+        const cv = c + 2;
+        const cEnd = cv + clen;
         if (cEnd > pEnd) return;
         if (want === C_TYPE) out.pushNum(code);
         else if (want === C_LEN) out.pushNum(clen);
-        else capabilityValues(b, code, v, cEnd, want, out);
+        else capabilityValues(b, code, cv, cEnd, want, out);
         c = cEnd;
       }
     }
@@ -1370,12 +1393,15 @@ export function openInfo(p: PacketView, i: number): BgpOpenInfo | null {
     extendedMessage: false,
     gracefulRestartTime: -1,
   };
-  const end = Math.min(e, s + 29 + u8(b, s + 28));
-  for (let o = s + 29; o + 2 <= end; ) {
-    const pEnd = o + 2 + u8(b, o + 1);
+  optParams(b, s, e);
+  const end = Math.min(e, paramsEnd);
+  const lenSize = paramsExt ? 2 : 1;
+  for (let o = paramsStart; o + 1 + lenSize <= end; ) {
+    const v0 = o + 1 + lenSize;
+    const pEnd = v0 + (paramsExt ? u16(b, o + 1) : u8(b, o + 1));
     if (pEnd > end) break;
     if (u8(b, o) === 2) {
-      for (let c = o + 2; c + 2 <= pEnd; ) {
+      for (let c = v0; c + 2 <= pEnd; ) {
         const code = u8(b, c);
         const v = c + 2;
         const cEnd = v + u8(b, c + 1);

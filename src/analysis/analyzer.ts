@@ -1,5 +1,6 @@
 import type { PacketView } from '../decode/packet-view.js';
 import type { PacketFacts } from './facts.js';
+import type { FlowTable } from './flow-table.js';
 import type { Finding } from './finding.js';
 import type { Model } from './model.js';
 import type { BgpHint, ExtraPodCidr } from './topology/build.js';
@@ -14,6 +15,8 @@ export interface PassContext {
   /** The flow row this packet was accounted to (-1: not a flow) and its direction. */
   flowRow: number;
   flowDir: number;
+  /** The capture's flow table (read-only for analyzers: e.g. whether this packet was a retransmission). */
+  flows?: FlowTable;
 }
 
 /**

@@ -42,6 +42,7 @@ export class ProtoIds {
   readonly flannel: number;
   readonly wireguard: number;
   readonly bgp: number;
+  readonly sll2: number;
   constructor(reg: Registry) {
     const id = (n: string) => (reg.has(n) ? reg.id(n) : -1);
     this.eth = id('eth');
@@ -61,6 +62,7 @@ export class ProtoIds {
     this.flannel = id('flannel');
     this.wireguard = id('wg') >= 0 ? id('wg') : id('wireguard');
     this.bgp = id('bgp');
+    this.sll2 = id('sll2');
   }
 }
 
@@ -96,6 +98,12 @@ export class PacketFacts {
   firstBgp = -1;
   bgpCount = 0;
   vlanId = -1;
+  /**
+   * Which interface of the capture the packet was seen on: the pcapng interface and the
+   * Linux cooked v2 ifindex (`tcpdump -i any`), so one packet seen on a veth, the bridge
+   * and the VTEP is three sightings, not a retransmission.
+   */
+  iface = 0;
 
   // Link layer (outermost / innermost Ethernet), 48-bit MACs as numbers.
   outerEthSrc = 0;
@@ -174,6 +182,7 @@ export class PacketFacts {
     this.arp = this.icmp = this.quotedIp = this.quotedL4 = this.firstBgp = -1;
     this.bgpCount = 0;
     this.vlanId = -1;
+    this.iface = p.ifIndex * 1048576;
     this.tunnelKind = TUNNEL_NONE;
     this.tunnelId = -1;
     this.tunnelUdpSport = this.tunnelUdpDport = this.tunnelUdpChecksum = 0;
@@ -208,6 +217,8 @@ export class PacketFacts {
         this.innerEth = i;
         this.innerEthDst = u48(b, s);
         this.innerEthSrc = u48(b, s + 6);
+      } else if (proto === ids.sll2) {
+        if (hdrLen >= 8) this.iface += u32(b, s + 4) % 1048576;
       } else if (proto === ids.vlan) {
         if (hdrLen >= 2 && this.vlanId < 0) this.vlanId = u16(b, s) & 0xfff;
       } else if (proto === ids.ip) {

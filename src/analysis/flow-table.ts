@@ -43,6 +43,8 @@ export interface FlowSummary {
   dport: number;
   tunnel: string;
   tunnelId: number;
+  /** Capture interface (pcapng interface × 2^20 + Linux cooked ifindex); 0 for single-interface captures. */
+  iface: number;
   /** Outer addresses in the initiator's direction (underlay path), when tunnelled. */
   outerSrc: string | null;
   outerDst: string | null;
@@ -88,6 +90,7 @@ export class FlowTable {
   private readonly portB: Uint16Array;
   private readonly tunnelKind: Uint8Array;
   private readonly tunnelId: Int32Array;
+  private readonly iface: Float64Array;
   private readonly initiatorIsB: Uint8Array;
   private readonly packets: Float64Array; // 2 per flow
   private readonly bytes: Float64Array;
@@ -135,6 +138,7 @@ export class FlowTable {
     this.portB = new Uint16Array(c);
     this.tunnelKind = new Uint8Array(c);
     this.tunnelId = new Int32Array(c);
+    this.iface = new Float64Array(c);
     this.initiatorIsB = new Uint8Array(c);
     this.packets = new Float64Array(c * 2);
     this.bytes = new Float64Array(c * 2);
@@ -205,14 +209,16 @@ export class FlowTable {
     const pB = dir === 0 ? dp : sp;
     const tk = f.tunnelKind;
     const tid = f.tunnelId;
-    let h = mix(mix(mix(proto, pA), pB), tk * 16777259 + tid);
+    const ifc = f.iface;
+    let h = mix(mix(mix(mix(proto, pA), pB), tk * 16777259 + tid), ifc | 0);
     for (let w = 0; w < KEY_WORDS; w++) h = mix(h, k[w]!);
     let row = this.buckets[h & this.mask]!;
     while (row !== NIL) {
-      if (this.hash[row] === h && this.proto[row] === proto && this.portA[row] === pA && this.portB[row] === pB && this.tunnelKind[row] === tk && this.tunnelId[row] === tid && this.sameKey(row)) break;
+      if (this.hash[row] === h && this.proto[row] === proto && this.portA[row] === pA && this.portB[row] === pB && this.tunnelKind[row] === tk && this.tunnelId[row] === tid && this.iface[row] === ifc && this.sameKey(row)) break;
       row = this.chain[row]!;
     }
     if (row === NIL) row = this.insert(h, proto, pA, pB, tk, tid, time, number, dir, f);
+    this.iface[row] = ifc;
     this.lastDir = dir;
     this.lastWasRetrans = false;
     this.update(row, dir, f, time, number, wireLen);
@@ -439,6 +445,7 @@ export class FlowTable {
       dport,
       tunnel: TUNNEL_NAMES[this.tunnelKind[row]!] ?? 'none',
       tunnelId: this.tunnelId[row]!,
+      iface: this.iface[row]!,
       outerSrc: swap ? oB : oA,
       outerDst: swap ? oA : oB,
       packets: pair(this.packets),

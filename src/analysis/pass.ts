@@ -61,7 +61,7 @@ export async function analyzeReader(reader: CaptureReader, input: CaptureInput, 
   const facts = new PacketFacts(reg);
   const flows = new FlowTable(opts.flowCapacity);
   const list = opts.analyzers ?? analyzers;
-  const ctx: PassContext = { captureIndex: index, capture: input.name, time: 0, flowRow: -1, flowDir: 0 };
+  const ctx: PassContext = { captureIndex: index, capture: input.name, time: 0, flowRow: -1, flowDir: 0, flows };
   const states = list.map((a) => a.create(ctx));
   const withPacket = list.map((a) => a.packet?.bind(a));
 

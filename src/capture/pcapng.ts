@@ -48,19 +48,30 @@ const BYTE_ORDER_MAGIC = 0x1a2b3c4d;
 /** Non-packet blocks up to this size are skipped without being held in memory. */
 export const MAX_OTHER_BLOCK = 16 << 20;
 
-const MIN_LEN: Record<number, number> = {
-  [BT_SHB]: 28,
-  [BT_IDB]: 20,
-  [BT_OPB]: 32,
-  [BT_SPB]: 16,
-  [BT_NRB]: 12,
-  [BT_ISB]: 24,
-  [BT_EPB]: 32,
-  [BT_SJE]: 12,
-  [BT_DSB]: 20,
-  [BT_CB]: 16,
-  [BT_DCB]: 16,
-};
+/** Smallest valid total length of a block of this type; 0 for types we do not know. */
+function minLen(type: number): number {
+  switch (type) {
+    case BT_EPB:
+    case BT_OPB:
+      return 32;
+    case BT_SPB:
+    case BT_CB:
+    case BT_DCB:
+      return 16;
+    case BT_IDB:
+    case BT_DSB:
+      return 20;
+    case BT_ISB:
+      return 24;
+    case BT_SHB:
+      return 28;
+    case BT_NRB:
+    case BT_SJE:
+      return 12;
+    default:
+      return 0;
+  }
+}
 
 const BLOCK_NAMES: Record<number, string> = {
   [BT_SHB]: 'section header block',
@@ -381,7 +392,7 @@ export class PcapngParser {
       }
       if (isPacketBlock(type)) return;
       const L = u32(b, p + 4, le);
-      if (L < (MIN_LEN[type] ?? 12) || (L & 3) !== 0 || L > w.end - p || u32(b, p + L - 4, le) !== L) return;
+      if (L < Math.max(12, minLen(type)) || (L & 3) !== 0 || L > w.end - p || u32(b, p + L - 4, le) !== L) return;
       this.other(p, L, le, type);
       w.pos = p + L;
     }
@@ -409,7 +420,7 @@ export class PcapngParser {
         }
       }
       const L = u32(b, p + 4, le);
-      const min = MIN_LEN[type] ?? 12;
+      const min = Math.max(12, minLen(type));
       if (L < min || (L & 3) !== 0) {
         this.corrupt(
           p,
@@ -731,8 +742,8 @@ export class PcapngParser {
       }
       let le = this.le;
       const type = u32(b, q, le);
-      const min = MIN_LEN[type];
-      if (min === undefined) continue;
+      const min = minLen(type);
+      if (min === 0) continue;
       if (type === BT_SHB) {
         if (u32(b, q + 8, true) === BYTE_ORDER_MAGIC) le = true;
         else if (u32(b, q + 8, false) === BYTE_ORDER_MAGIC) le = false;

@@ -1,9 +1,9 @@
 import { addrString } from '../addr.js';
 import { defineAnalyzer } from '../analyzer.js';
 import type { Evidence, Finding } from '../finding.js';
-import type { FlowSummary } from '../flow-table.js';
 import type { Model } from '../model.js';
 import type { IcmpResult } from './icmp.js';
+import { TUNNEL_NAMES, type PacketFacts } from '../facts.js';
 
 /**
  * MTU and path-MTU trouble: size-dependent loss (small packets and handshakes pass,
@@ -24,13 +24,69 @@ interface Fragments {
   packets: number[];
 }
 
+/** Sizes that got through and sizes that did not, on one path (outer node pair, or inner pair when unencapsulated). */
+export interface PathSizes {
+  src: string;
+  dst: string;
+  tunnel: string;
+  delivered: number;
+  deliveredCount: number;
+  lostMin: number;
+  lostMax: number;
+  lostCount: number;
+  lostPackets: number[];
+  deliveredPackets: number[];
+}
+
 interface MtuResult {
   capture: string;
   fragments: Fragments[];
+  paths: PathSizes[];
+}
+
+interface Echo {
+  size: number;
+  path: PathSizes;
+  packet: number;
 }
 
 interface State {
   frags: Map<string, Fragments>;
+  paths: Map<string, PathSizes>;
+  /** Outstanding echo requests by inner src|dst|id|seq (bounded; oldest dropped). */
+  echoes: Map<string, Echo>;
+}
+
+const MAX_ECHOES = 20000;
+
+function pathFor(s: State, f: PacketFacts): PathSizes | null {
+  const tunnelled = f.tunnelKind !== 0;
+  const src = addrString(f.addr, tunnelled ? 0 : 8);
+  const dst = addrString(f.addr, tunnelled ? 4 : 12);
+  const tunnel = TUNNEL_NAMES[f.tunnelKind] ?? 'none';
+  const key = `${src}>${dst}|${tunnel}`;
+  let p = s.paths.get(key);
+  if (!p) {
+    if (s.paths.size > 5000) return null;
+    s.paths.set(key, (p = { src, dst, tunnel, delivered: 0, deliveredCount: 0, lostMin: Infinity, lostMax: 0, lostCount: 0, lostPackets: [], deliveredPackets: [] }));
+  }
+  return p;
+}
+
+function delivered(p: PathSizes, size: number, packet: number): void {
+  p.deliveredCount++;
+  if (size > p.delivered) {
+    p.delivered = size;
+    p.deliveredPackets.unshift(packet);
+    if (p.deliveredPackets.length > 5) p.deliveredPackets.pop();
+  }
+}
+
+function lost(p: PathSizes, size: number, packet: number): void {
+  p.lostCount++;
+  if (size < p.lostMin) p.lostMin = size;
+  if (size > p.lostMax) p.lostMax = size;
+  if (p.lostPackets.length < 10) p.lostPackets.push(packet);
 }
 
 function underlayMtu(model: Model, nodeIp: string | null): number {
@@ -44,46 +100,111 @@ function underlayMtu(model: Model, nodeIp: string | null): number {
   return DEFAULT_UNDERLAY_MTU;
 }
 
-interface LossGroup {
-  key: string;
-  sender: string | null;
-  receiver: string | null;
+interface PairSizes {
+  src: string;
+  dst: string;
   tunnel: string;
-  flows: Array<{ capture: string; f: FlowSummary }>;
-  largestThrough: number;
-  smallestLost: number;
-  largestLost: number;
-  retrans: number;
+  delivered: number;
+  deliveredCount: number;
+  lostMin: number;
+  lostMax: number;
+  lostCount: number;
+  evidence: Evidence[];
 }
 
-function sizeDependentLoss(model: Model): LossGroup[] {
-  const groups = new Map<string, LossGroup>();
-  model.flows.forEach((list, ci) => {
-    for (const f of list) {
-      const t = f.tcp;
-      if (!t) continue;
-      const retrans = t.retransmissions[0] + t.retransmissions[1];
-      if (retrans < 2 || t.maxRetransmittedSize === 0) continue;
-      // Only packets larger than anything that got through are lost: the size is the cause.
-      if (t.maxAckedSize === 0 || t.maxRetransmittedSize <= t.maxAckedSize) continue;
-      if (t.handshake !== 'complete') continue;
-      const key = f.outerSrc ? `${f.outerSrc}>${f.outerDst}|${f.tunnel}` : `${f.src}>${f.dst}`;
-      let g = groups.get(key);
-      if (!g) groups.set(key, (g = { key, sender: f.outerSrc, receiver: f.outerDst, tunnel: f.tunnel, flows: [], largestThrough: 0, smallestLost: Infinity, largestLost: 0, retrans: 0 }));
-      g.flows.push({ capture: model.captures[ci]!.name, f });
-      g.largestThrough = Math.max(g.largestThrough, t.maxAckedSize);
-      g.smallestLost = Math.min(g.smallestLost, t.maxRetransmittedSize);
-      g.largestLost = Math.max(g.largestLost, t.maxRetransmittedSize);
-      g.retrans += retrans;
+function ipToNum(ip: string): number {
+  const p = ip.split('.').map(Number);
+  return p.length === 4 ? ((p[0]! << 24) >>> 0) + (p[1]! << 16) + (p[2]! << 8) + p[3]! : -1;
+}
+
+/** The node a pod address lives behind, from the topology's pod CIDRs (else the address itself). */
+function nodeOf(model: Model, ip: string): string {
+  const v = ipToNum(ip);
+  if (v < 0) return ip;
+  for (const c of model.topology.podCidrs) {
+    const [base, len] = c.cidr.split('/');
+    const l = Number(len);
+    const mask = l === 0 ? 0 : (0xffffffff << (32 - l)) >>> 0;
+    if (((v & mask) >>> 0) === ipToNum(base!)) return c.nodeIp;
+  }
+  return ip;
+}
+
+/** Every capture's path sizes folded onto node pairs (pod pairs mapped to their nodes). */
+function pairSizes(model: Model, results: ReadonlyArray<MtuResult | undefined>): PairSizes[] {
+  const pairs = new Map<string, PairSizes>();
+  const get = (src: string, dst: string, tunnel: string) => {
+    const key = `${src}>${dst}`;
+    let x = pairs.get(key);
+    if (!x) pairs.set(key, (x = { src, dst, tunnel, delivered: 0, deliveredCount: 0, lostMin: Infinity, lostMax: 0, lostCount: 0, evidence: [] }));
+    if (x.tunnel === 'none' && tunnel !== 'none') x.tunnel = tunnel;
+    return x;
+  };
+  results.forEach((r, ci) => {
+    if (!r) return;
+    for (const p of r.paths) {
+      const tunnelled = p.tunnel !== 'none';
+      const x = get(tunnelled ? p.src : nodeOf(model, p.src), tunnelled ? p.dst : nodeOf(model, p.dst), p.tunnel);
+      // Inner sizes are comparable across capture points; overhead is added when reporting.
+      if (p.delivered > x.delivered) x.delivered = p.delivered;
+      x.deliveredCount += p.deliveredCount;
+      if (p.lostCount) {
+        x.lostMin = Math.min(x.lostMin, p.lostMin);
+        x.lostMax = Math.max(x.lostMax, p.lostMax);
+        x.lostCount += p.lostCount;
+        x.evidence.push({ capture: model.captures[ci]!.name, packets: p.lostPackets, count: p.lostCount, note: `${p.lostMin === p.lostMax ? p.lostMin : `${p.lostMin}–${p.lostMax}`}-byte packets ${p.src} → ${p.dst} never answered or retransmitted` });
+      }
+      if (p.deliveredCount && p.deliveredPackets.length) {
+        x.evidence.push({ capture: model.captures[ci]!.name, packets: p.deliveredPackets, count: p.deliveredCount, note: `packets up to ${p.delivered} bytes ${p.src} → ${p.dst} get through` });
+      }
     }
   });
-  return [...groups.values()];
+  // Acknowledged TCP segments are deliveries too.
+  model.flows.forEach((list) => {
+    for (const f of list) {
+      if (!f.tcp || !f.tcp.maxAckedSize) continue;
+      const x = pairs.get(`${f.outerSrc ?? nodeOf(model, f.src)}>${f.outerDst ?? nodeOf(model, f.dst)}`);
+      if (x && f.tcp.maxAckedSize > x.delivered) x.delivered = f.tcp.maxAckedSize;
+    }
+  });
+  return [...pairs.values()];
 }
 
 export const mtuAnalyzer = defineAnalyzer<State, MtuResult>({
   name: 'mtu',
-  create: () => ({ frags: new Map() }),
-  packet(s, f, p) {
+  create: () => ({ frags: new Map(), paths: new Map(), echoes: new Map() }),
+  packet(s, f, p, ctx) {
+    // Echo requests answered prove their size got through; unanswered ones are lost.
+    if (f.icmp >= 0 && f.quotedIp < 0 && f.innerIp >= 0) {
+      const v6 = f.ids.icmpv6 === p.proto[f.icmp];
+      const req = v6 ? 128 : 8;
+      const rep = v6 ? 129 : 0;
+      if (f.icmpType === req || f.icmpType === rep) {
+        const a = addrString(f.addr, 8);
+        const b = addrString(f.addr, 12);
+        if (f.icmpType === req) {
+          const path = pathFor(s, f);
+          if (path) {
+            if (s.echoes.size >= MAX_ECHOES) s.echoes.delete(s.echoes.keys().next().value!);
+            s.echoes.set(`${a}|${b}|${f.icmpId}|${f.icmpSeq}`, { size: f.innerIpLen, path, packet: p.number });
+          }
+        } else {
+          const key = `${b}|${a}|${f.icmpId}|${f.icmpSeq}`;
+          const e = s.echoes.get(key);
+          if (e) {
+            delivered(e.path, e.size, e.packet);
+            s.echoes.delete(key);
+          }
+        }
+      }
+    }
+    if (ctx.flowRow >= 0 && f.innerProto === 6 && f.payloadLen > 0 && f.l4 >= 0 && f.icmp < 0) {
+      const flows = ctx.flows;
+      if (flows && flows.lastWasRetrans) {
+        const path = pathFor(s, f);
+        if (path) lost(path, f.innerIpLen, p.number);
+      }
+    }
     // A fragmented packet between underlay addresses carrying UDP/IPIP/GRE: the tunnel
     // packet was bigger than the underlay MTU and got split (or will be dropped with DF).
     if (!f.outerFragment || f.outerIp < 0) return;
@@ -98,45 +219,46 @@ export const mtuAnalyzer = defineAnalyzer<State, MtuResult>({
     fr.maxLen = Math.max(fr.maxLen, f.outerIpLen);
     if (fr.packets.length < 10) fr.packets.push(p.number);
   },
-  finish: (s, ctx) => ({ capture: ctx.capture, fragments: [...s.frags.values()] }),
+  finish: (s, ctx) => {
+    for (const e of s.echoes.values()) lost(e.path, e.size, e.packet);
+    return { capture: ctx.capture, fragments: [...s.frags.values()], paths: [...s.paths.values()].filter((x) => x.lostCount > 0 || x.deliveredCount > 0) };
+  },
   diagnose(results, model) {
     const findings: Finding[] = [];
     const icmp = (model.results['icmp'] ?? []) as Array<IcmpResult | undefined>;
     const fragNeeded = icmp.flatMap((r) => (r ? r.errors.filter((e) => (!e.v6 && e.type === 3 && e.code === 4) || (e.v6 && e.type === 2)).map((e) => ({ r, e })) : []));
 
-    for (const g of sizeDependentLoss(model)) {
+    for (const g of pairSizes(model, results)) {
+      // Size is the cause only when everything lost is bigger than everything delivered.
+      if (g.lostCount < 2 || g.deliveredCount < 1 || g.lostMin <= g.delivered) continue;
       const overhead = OVERHEAD[g.tunnel] ?? 0;
-      const mtu = underlayMtu(model, g.sender);
-      const pmtu = fragNeeded.find(({ e }) => e.quotedSrc === g.sender || g.flows.some(({ f }) => e.quotedSrc === f.src));
-      const node = g.sender ?? g.flows[0]!.f.src;
-      const ev: Evidence[] = g.flows.slice(0, 5).map(({ capture, f }) => ({
-        capture,
-        packets: f.tcp!.retransmissionPackets,
-        count: f.tcp!.retransmissions[0] + f.tcp!.retransmissions[1],
-        note: `${f.key}: ${f.tcp!.maxRetransmittedSize}-byte packets retransmitted; largest delivered ${f.tcp!.maxAckedSize} bytes`,
-      }));
+      const mtu = underlayMtu(model, g.src);
+      const pmtu = fragNeeded.find(({ e }) => e.quotedSrc === g.src || e.quotedDst === g.dst);
+      // The receiving side's link is where a too-small path shows: name that node.
+      const node = g.dst;
+      const ev = [...g.evidence.filter((e) => /never/.test(e.note)), ...g.evidence.filter((e) => !/never/.test(e.note))].slice(0, 8);
       if (pmtu) ev.push({ capture: pmtu.r.capture, packets: pmtu.e.packets, count: pmtu.e.count, note: `ICMP ${pmtu.e.v6 ? 'packet too big' : 'fragmentation needed'}: MTU ${pmtu.e.mtu} from ${pmtu.e.reporter}` });
-      const outerLost = g.smallestLost + overhead;
+      const outerLost = g.lostMin + overhead;
       const tunnelText = g.tunnel !== 'none' ? ` + ${overhead} bytes of ${g.tunnel.toUpperCase()} overhead = ${outerLost} bytes on the underlay` : '';
       findings.push({
         id: pmtu ? 'mtu.size-dependent-loss' : 'mtu.black-hole',
         severity: 'error',
-        confidence: Math.min(0.95, 0.6 + 0.03 * g.retrans),
+        confidence: Math.min(0.95, 0.6 + 0.05 * g.lostCount),
         component: 'mtu',
         node,
-        title: `Packets above ${g.largestThrough} bytes vanish on ${g.sender ? `${g.sender} → ${g.receiver}` : node}${g.tunnel !== 'none' ? ` (${g.tunnel.toUpperCase()})` : ''}: MTU`,
+        title: `Packets above ${g.delivered} bytes vanish on the path ${g.src} → ${g.dst}${g.tunnel !== 'none' ? ` (${g.tunnel.toUpperCase()})` : ''}: MTU`,
         detail:
-          `Small packets and TCP handshakes get through, but full-size segments (${g.smallestLost}–${g.largestLost} bytes inner${tunnelText}) are retransmitted again and again, ` +
-          `while the largest packet that got through was ${g.largestThrough} bytes. The path carries at most ${g.largestThrough + overhead} bytes ` +
-          `(underlay MTU ${mtu}${g.tunnel !== 'none' ? `; a VTEP MTU of ${mtu - overhead} would fit` : ''}). ` +
+          `Small packets and handshakes get through (up to ${g.delivered} bytes, ${g.deliveredCount} delivered), but ${g.lostCount} larger packets (${g.lostMin === g.lostMax ? g.lostMin : `${g.lostMin}–${g.lostMax}`} bytes${tunnelText}) are lost or retransmitted again and again. ` +
+          `The path towards ${g.dst} carries at most about ${g.delivered + overhead} bytes${g.tunnel !== 'none' ? ` including the tunnel headers, less than the ${mtu - overhead + overhead} the VTEP MTU assumes` : ''}: a link or switch port on it has a smaller MTU than the nodes' interfaces. ` +
           (pmtu
-            ? `A router reported the path MTU (${pmtu.e.mtu}) with ICMP, yet the sender keeps sending large packets: the ICMP does not reach the socket or is ignored.`
-            : `No ICMP "fragmentation needed" came back: a path-MTU black hole (DF set, ICMP dropped or never sent).`),
+            ? `A router reported the path MTU (${pmtu.e.mtu}) with ICMP, yet large packets keep coming: the ICMP does not reach the sender or is ignored.`
+            : 'No ICMP "fragmentation needed" came back: a path-MTU black hole (DF set, ICMP dropped or never sent).'),
         evidence: ev,
         remedy: [
-          `ip -d link show | grep -E 'mtu|vxlan|ipip'   # on ${node}: VTEP MTU must be underlay MTU − ${overhead || 'overhead'}`,
-          `ping -M do -s ${g.largestThrough - 28} -c 3 <remote pod IP>   # passes; -s ${g.smallestLost - 28} fails`,
-          g.tunnel !== 'none' ? `ip link set dev ${g.tunnel === 'vxlan' ? 'flannel.1' : g.tunnel === 'ipip' ? 'tunl0' : '<tunnel dev>'} mtu ${mtu - overhead}   # on ${node}, then fix the CNI config so it persists` : `ip route get <remote pod IP>   # check the path MTU`,
+          `ping -M do -s ${Math.max(0, g.delivered + overhead - 28)} -c 3 ${g.dst}   # from ${g.src}: passes`,
+          `ping -M do -s ${g.lostMin + overhead - 28} -c 3 ${g.dst}   # from ${g.src}: fails when the underlay is too small`,
+          `ip -d link show   # on ${g.dst} and ${g.src}: interface and VTEP MTUs; check switch ports towards ${g.dst}`,
+          g.tunnel !== 'none' ? `# lower the VTEP/pod MTU to fit the smallest link (flannel: FLANNEL_MTU / net-conf.json "MTU"), or raise that link's MTU` : '# lower the MTU on the pod network or raise the small link\'s MTU',
         ],
       });
     }
