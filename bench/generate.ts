@@ -382,7 +382,9 @@ export class CaptureGenerator {
     S.writeUInt16BE(k.port[d], t);
     S.writeUInt16BE(k.port[1 - d], t + 2);
     S.writeUInt32BE(seq >>> 0, t + 4);
-    S.writeUInt32BE(flags & F_ACK ? k.nxt[1 - d] >>> 0 : 0, t + 8);
+    // While a segment is lost downstream, its receiver keeps acknowledging only up to it (duplicate ACKs).
+    const ack = k.rtxWait >= 0 && d !== k.rtxSide ? k.rtxSeq : k.nxt[1 - d];
+    S.writeUInt32BE(flags & F_ACK ? ack >>> 0 : 0, t + 8);
     S[t + 12] = (hl / 4) << 4;
     S[t + 13] = flags;
     S.writeUInt16BE(syn ? 64240 : k.win[d], t + 14);
@@ -836,13 +838,12 @@ export class CaptureGenerator {
     for (let i = 0; i < nconn; i++) {
       const k = new Conn();
       this.newConn(k);
-      // A capture starts in the middle of things: most connections are already established.
+      // A capture starts in the middle of things: most connections are already established
+      // (idle between requests, so the first bytes seen of each are the start of a message).
       if (!k.udp && k.phase === P_SYN && this.rnd.float() < 0.75) {
         k.phase = P_DATA;
         k.sender = this.rnd.int(0, 1);
         this.startLeg(k);
-        k.head = null;
-        k.left = this.rnd.int(1, k.left);
         k.legs = this.rnd.int(0, 5);
       }
       this.conns.push(k);

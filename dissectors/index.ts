@@ -1,6 +1,6 @@
 import type { ProtocolModule } from '../src/decode/dissector.js';
 import { frame } from './frame.js';
-import { sll, sll2 } from './sll.js';
+import { sll } from './sll.js';
 import { nullLink, loopLink } from './null.js';
 import { raw } from './raw.js';
 import { eth, llc } from './eth.js';
@@ -24,7 +24,6 @@ import { bgp } from './bgp.js';
 export const protocolModules: readonly ProtocolModule[] = [
   frame,
   sll,
-  sll2,
   nullLink,
   loopLink,
   raw,

@@ -198,18 +198,3 @@ export const sll: ProtocolModule = {
     },
   },
 };
-
-/**
- * Kept for the registration list: Wireshark has no separate SLL2 protocol, so SLL2
- * records (link type 276) are dissected by `sll` above and this entry never runs.
- */
-export const sll2: ProtocolModule = {
-  dissector: {
-    name: 'sll2',
-    label: 'Linux cooked capture v2',
-    fields: [],
-    decode(p, i) {
-      p.hdrEnd[i] = p.start[i]!;
-    },
-  },
-};

@@ -23,11 +23,13 @@ export function diagnose(captures: CaptureResult[], nodeState: NodeState | null,
   const extra = contributions.flatMap((c) => c.podCidrs ?? []);
   const bgp = contributions.find((c) => c.bgp)?.bgp ?? null;
   const topology = buildTopology(results['topology'] as (TopologyObservations | undefined)[] ?? [], flows, extra, bgp);
-  const model: Model = { captures: captures.map((c) => c.summary), flows, topology, results, nodeState };
   const findings: Finding[] = [];
+  const model: Model = { captures: captures.map((c) => c.summary), flows, topology, results, nodeState, findings };
   for (const a of list) {
     if (!a.diagnose) continue;
     findings.push(...a.diagnose(results[a.name]!, model));
   }
-  return { model, findings: rankFindings(findings) };
+  const ranked = rankFindings(findings);
+  model.findings = ranked;
+  return { model, findings: ranked };
 }

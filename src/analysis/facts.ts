@@ -42,7 +42,7 @@ export class ProtoIds {
   readonly flannel: number;
   readonly wireguard: number;
   readonly bgp: number;
-  readonly sll2: number;
+  readonly sll: number;
   constructor(reg: Registry) {
     const id = (n: string) => (reg.has(n) ? reg.id(n) : -1);
     this.eth = id('eth');
@@ -62,7 +62,7 @@ export class ProtoIds {
     this.flannel = id('flannel');
     this.wireguard = id('wg') >= 0 ? id('wg') : id('wireguard');
     this.bgp = id('bgp');
-    this.sll2 = id('sll2');
+    this.sll = id('sll');
   }
 }
 
@@ -104,6 +104,8 @@ export class PacketFacts {
    * and the VTEP is three sightings, not a retransmission.
    */
   iface = 0;
+  /** Seen leaving (2) or arriving at (1) the capturing host, when the capture says (pcapng flags, Linux cooked packet type); else 0. */
+  direction = 0;
 
   // Link layer (outermost / innermost Ethernet), 48-bit MACs as numbers.
   outerEthSrc = 0;
@@ -183,6 +185,8 @@ export class PacketFacts {
     this.bgpCount = 0;
     this.vlanId = -1;
     this.iface = p.ifIndex * 1048576;
+    const epbDir = p.recordFlags & 3;
+    this.direction = epbDir === 1 ? 1 : epbDir === 2 ? 2 : 0;
     this.tunnelKind = TUNNEL_NONE;
     this.tunnelId = -1;
     this.tunnelUdpSport = this.tunnelUdpDport = this.tunnelUdpChecksum = 0;
@@ -217,8 +221,13 @@ export class PacketFacts {
         this.innerEth = i;
         this.innerEthDst = u48(b, s);
         this.innerEthSrc = u48(b, s + 6);
-      } else if (proto === ids.sll2) {
-        if (hdrLen >= 8) this.iface += u32(b, s + 4) % 1048576;
+      } else if (proto === ids.sll) {
+        // Linux cooked v2 (tcpdump -i any) names the interface; v1 does not.
+        if (p.linktype === 276 && hdrLen >= 8) this.iface += u32(b, s + 4) % 1048576;
+        // Packet type: 0 unicast to this host, 4 sent by it.
+        const type = p.linktype === 276 ? (hdrLen >= 11 ? u8(b, s + 10) : -1) : hdrLen >= 2 ? u16(b, s) : -1;
+        if (type === 0) this.direction = 1;
+        else if (type === 4) this.direction = 2;
       } else if (proto === ids.vlan) {
         if (hdrLen >= 2 && this.vlanId < 0) this.vlanId = u16(b, s) & 0xfff;
       } else if (proto === ids.ip) {

@@ -27,6 +27,13 @@ export const TCP_ACK = 0x10;
 export const TCP_RST = 0x04;
 export const TCP_FIN = 0x01;
 
+/** The initiator's packets leave the capturing host (or the answers arrive at it): the initiator is local. */
+function localSide(initiator: number, responder: number): 'src' | 'dst' | null {
+  if (initiator & 2 || responder & 1) return 'src';
+  if (initiator & 1 || responder & 2) return 'dst';
+  return null;
+}
+
 function mix(h: number, v: number): number {
   h = Math.imul(h ^ v, 0x9e3779b1);
   return (h ^ (h >>> 15)) | 0;
@@ -45,6 +52,8 @@ export interface FlowSummary {
   tunnelId: number;
   /** Capture interface (pcapng interface × 2^20 + Linux cooked ifindex); 0 for single-interface captures. */
   iface: number;
+  /** Which end is the capturing host, when the capture marks directions: 'src' (the initiator) or 'dst'. */
+  local: 'src' | 'dst' | null;
   /** Outer addresses in the initiator's direction (underlay path), when tunnelled. */
   outerSrc: string | null;
   outerDst: string | null;
@@ -91,6 +100,8 @@ export class FlowTable {
   private readonly tunnelKind: Uint8Array;
   private readonly tunnelId: Int32Array;
   private readonly iface: Float64Array;
+  /** Per direction: bit 0 seen arriving at the capturing host, bit 1 seen leaving it. */
+  private readonly seenDir: Uint8Array;
   private readonly initiatorIsB: Uint8Array;
   private readonly packets: Float64Array; // 2 per flow
   private readonly bytes: Float64Array;
@@ -139,6 +150,7 @@ export class FlowTable {
     this.tunnelKind = new Uint8Array(c);
     this.tunnelId = new Int32Array(c);
     this.iface = new Float64Array(c);
+    this.seenDir = new Uint8Array(c * 2);
     this.initiatorIsB = new Uint8Array(c);
     this.packets = new Float64Array(c * 2);
     this.bytes = new Float64Array(c * 2);
@@ -265,6 +277,7 @@ export class FlowTable {
       this.dataPackets[j] = 0;
       this.lastSegSize[j] = 0;
       this.lastSegRetrans[j] = 0;
+      this.seenDir[j] = 0;
     }
     this.hist.fill(0, row * SIZE_BUCKETS.length, (row + 1) * SIZE_BUCKETS.length);
     this.retransPk.fill(0, row * EVIDENCE_PER_FLOW, (row + 1) * EVIDENCE_PER_FLOW);
@@ -319,6 +332,7 @@ export class FlowTable {
   private update(row: number, dir: number, f: PacketFacts, time: number, number: number, wireLen: number): void {
     const j = row * 2 + dir;
     this.packets[j]!++;
+    if (f.direction) this.seenDir[j]! |= f.direction;
     this.bytes[j] = this.bytes[j]! + wireLen;
     this.lastTime[row] = time;
     this.lastPacket[row] = number;
@@ -446,6 +460,7 @@ export class FlowTable {
       tunnel: TUNNEL_NAMES[this.tunnelKind[row]!] ?? 'none',
       tunnelId: this.tunnelId[row]!,
       iface: this.iface[row]!,
+      local: localSide(this.seenDir[row * 2 + d0]!, this.seenDir[row * 2 + d1]!),
       outerSrc: swap ? oB : oA,
       outerDst: swap ? oA : oB,
       packets: pair(this.packets),

@@ -1,4 +1,5 @@
 import type { FlowSummary } from './flow-table.js';
+import type { Finding } from './finding.js';
 import type { NodeState } from '../nodestate/types.js';
 import type { Topology } from './topology/types.js';
 
@@ -64,4 +65,6 @@ export interface Model {
   /** Per analyzer name: its per-capture results (undefined where a capture produced none). */
   results: Record<string, unknown[]>;
   nodeState: NodeState | null;
+  /** Findings of the analyzers that ran before this one (registration order), so a symptom can defer to its cause. */
+  findings: Finding[];
 }

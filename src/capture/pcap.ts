@@ -24,7 +24,7 @@
 import type { CaptureRecord } from './record.js';
 import type { ProblemLog } from './problems.js';
 import { CaptureOpenError } from './problems.js';
-import { MAX_CAPLEN, type Window, u16, u32, hex32 } from './source.js';
+import { MAX_CAPLEN, MAX_RECORD_BYTES, type Window, u16, u32, hex32 } from './source.js';
 
 export const PCAP_HEADER_LEN = 24;
 export const PCAP_RECORD_HEADER_LEN = 16;
@@ -167,7 +167,15 @@ export class PcapParser {
         continue;
       }
       const end = p + PCAP_RECORD_HEADER_LEN + cap;
-      if (end > w.end) return this.short(p, avail, cap);
+      if (end > w.end) {
+        if (w.eof && this.recordsFollow(p + 1)) {
+          // Not a cut-off tail: the length is damaged (or the header misplaced) and whole
+          // records come after it, so the rest of the capture is still read.
+          this.corrupt(p, `captured length ${cap} runs past the end of the capture (${avail - PCAP_RECORD_HEADER_LEN} bytes left) although valid records follow`);
+          continue;
+        }
+        return this.short(p, avail, cap);
+      }
       if (wire < cap) {
         // Wireshark and libpcap show such a record as it is, so it is kept when what
         // follows looks right; when it does not, the length itself is the damage.
@@ -263,6 +271,24 @@ export class PcapParser {
     if (w.end - end >= PCAP_RECORD_HEADER_LEN) return this.plausible(end, -1) ? 1 : 0;
     if (!w.eof) return -1;
     return 1;
+  }
+
+  /**
+   * At the end of the input: is there, within the next MAX_RECORD_BYTES from `from`, a
+   * plausible record followed by another plausible one or ending exactly at the end of the
+   * input? (Stricter than resync(), which also accepts a record that runs past the end.)
+   */
+  private recordsFollow(from: number): boolean {
+    const w = this.win;
+    const b = w.buf;
+    const last = Math.min(w.end - PCAP_RECORD_HEADER_LEN, from + MAX_RECORD_BYTES);
+    for (let q = from; q <= last; q++) {
+      if (!this.plausible(q, this.lastSec)) continue;
+      const nq = q + PCAP_RECORD_HEADER_LEN + Math.min(u32(b, q + 8, this.le), u32(b, q + 12, this.le));
+      if (nq === w.end) return true;
+      if (w.end - nq >= PCAP_RECORD_HEADER_LEN && this.plausible(nq, u32(b, q, this.le))) return true;
+    }
+    return false;
   }
 
   /**

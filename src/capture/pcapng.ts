@@ -434,6 +434,11 @@ export class PcapngParser {
         continue;
       }
       if (L > avail) {
+        if (w.eof && this.blocksFollow(p + 4)) {
+          // Not a cut-off tail: the length is damaged and whole blocks come after it.
+          this.corrupt(p, `${blockName(type)} has block total length ${L}, which runs past the end of the capture (${avail} bytes left) although valid blocks follow`);
+          continue;
+        }
         if (L > MAX_RECORD_BYTES) {
           if (!this.startSkip(p, avail, L, le, type)) return false;
           continue;
@@ -718,6 +723,31 @@ export class PcapngParser {
     this.log.add('error', at, `block at offset ${at}: ${what}; looking for the next valid block`);
     this.resyncFrom = at;
     w.pos = p + 4;
+  }
+
+  /**
+   * At the end of the input: does a whole block of a known type, with agreeing lengths,
+   * start at a 4-byte step within the next MAX_RECORD_BYTES from `from`?
+   */
+  private blocksFollow(from: number): boolean {
+    const w = this.win;
+    const b = w.buf;
+    const last = Math.min(w.end - 12, from + MAX_RECORD_BYTES);
+    for (let q = from; q <= last; q += 4) {
+      let le = this.le;
+      const type = u32(b, q, le);
+      const min = MIN_LEN[type];
+      if (min === undefined) continue;
+      if (type === BT_SHB) {
+        if (u32(b, q + 8, true) === BYTE_ORDER_MAGIC) le = true;
+        else if (u32(b, q + 8, false) === BYTE_ORDER_MAGIC) le = false;
+        else continue;
+      }
+      const L = u32(b, q + 4, le);
+      if (L < min || (L & 3) !== 0 || L > MAX_RECORD_BYTES || q + L > w.end) continue;
+      if (u32(b, q + L - 4, le) === L) return true;
+    }
+    return false;
   }
 
   /**

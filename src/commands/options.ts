@@ -20,6 +20,8 @@ export interface ReadArgs {
   output?: string;
   tui?: boolean;
   failOn?: 'error' | 'warning';
+  /** --node-state DIR: the nodes' ip/bridge/birdc outputs. */
+  nodeState?: string;
 }
 
 export const REPORT_FORMATS = ['text', 'markdown', 'json', 'html', 'packets'] as const;
@@ -42,6 +44,7 @@ export function readOptions<T>(y: Argv<T>): Argv<T & ReadArgs> {
     .option('format', { type: 'string', choices: REPORT_FORMATS, describe: 'output format; packets selects packet output' })
     .option('output', { type: 'string', alias: 'o', describe: 'write the output to this file instead of stdout' })
     .option('tui', { type: 'boolean', default: true, describe: 'open the terminal UI on a terminal (--no-tui prints instead)' })
+    .option('node-state', { type: 'string', describe: 'folder with the nodes\' ip addr/route/neigh, bridge fdb, ip -d link (and birdc) outputs, one subfolder per node' })
     .option('fail-on', { type: 'string', choices: ['error', 'warning'], describe: 'exit 1 when a finding of this severity or worse is reported' }) as unknown as Argv<
     T & ReadArgs
   >;
@@ -54,7 +57,7 @@ export function readOptions<T>(y: Argv<T>): Argv<T & ReadArgs> {
 export const STDIN_TOKEN = '\u0000stdin';
 
 /** Options of `read` that take a value: a `-` right after one of them is that value (`-w -`). */
-const VALUE_OPTIONS = new Set(['-T', '-e', '-E', '-c', '-Y', '-d', '-w', '-o', '--format', '--output', '--fail-on', '--display-filter', '--decode-as', '--write']);
+const VALUE_OPTIONS = new Set(['-T', '-e', '-E', '-c', '-Y', '-d', '-w', '-o', '--format', '--output', '--fail-on', '--node-state', '--display-filter', '--decode-as', '--write']);
 
 export function protectStdinArgs(argv: readonly string[]): string[] {
   let afterDashDash = false;

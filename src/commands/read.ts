@@ -296,9 +296,74 @@ async function textSink(ctx: ReadContext, plan: PacketPlan): Promise<PacketSink>
 export type ReportResult = SourceResult & { exitCode?: number };
 
 /**
- * The report: what netdiag read prints without packet options (text, markdown, json,
- * html; the TUI on a terminal). Until the analysis lands it prints the packet list.
+ * The report: what `netdiag read` prints without packet options. One streaming pass per
+ * capture (in parallel workers for several), then the diagnosis across all of them, then
+ * the chosen format. Exit code 1 when --fail-on names a severity that was found.
  */
 export async function runReport(ctx: ReadContext): Promise<ReportResult> {
-  return runPackets(ctx, { T: undefined, fieldsOptions: null, text: true });
+  const { args, io } = ctx;
+  const [{ analyzeAll }, { parseCaptureArg }, { diagnose }, { buildReport }, { renderText, COLOR, PLAIN, useColor }, { renderMarkdown }, { version }] = await Promise.all([
+    import('../analysis/run.js'),
+    import('../analysis/pass.js'),
+    import('../analysis/diagnose.js'),
+    import('../report/report.js'),
+    import('../report/text.js'),
+    import('../report/markdown.js'),
+    import('../version.js'),
+  ]);
+  const format = args.format ?? 'text';
+  if (format === 'html') {
+    io.stderr('netdiag: --format html is not available yet; use text, markdown or json\n');
+    return { captures: [], failed: 0, stopped: false, exitCode: 2 };
+  }
+  if (args.Y !== undefined) io.stderr('netdiag: -Y selects packets for packet output (--list, -T, -w); the report analyzes every packet\n');
+  const inputs = ctx.files.map(parseCaptureArg);
+  const progress = process.stderr.isTTY && io.stderr === processIO().stderr;
+  let last = 0;
+  const { results, failures } = await analyzeAll(inputs, {
+    decodeAs: args.d ?? [],
+    ...(progress
+      ? {
+          onProgress: (read: number, total: number | undefined) => {
+            const now = Date.now();
+            if (now - last < 200) return;
+            last = now;
+            process.stderr.write(`\rnetdiag: reading… ${Math.round(read / 1048576)} MiB${total ? ` of ${Math.round(total / 1048576)} MiB` : ''}\u001b[K`);
+          },
+        }
+      : {}),
+  });
+  if (progress && last) process.stderr.write('\r\u001b[K');
+  for (const f of failures) io.stderr(`netdiag: ${f.message.startsWith(f.input.path) ? f.message : `${f.input.path}: ${f.message}`}\n`);
+  for (const r of results) {
+    for (const pr of r.summary.problems) {
+      ctx.problems++;
+      io.stderr(`netdiag: ${r.summary.file}: offset ${pr.offset}: ${pr.message}\n`);
+    }
+  }
+  let nodeState = null;
+  if (args.nodeState !== undefined) {
+    const { loadNodeState } = await import('../nodestate/load.js');
+    try {
+      nodeState = await loadNodeState(args.nodeState);
+      for (const pr of nodeState.problems ?? []) io.stderr(`netdiag: node state: ${pr}\n`);
+    } catch (e) {
+      io.stderr(`netdiag: --node-state ${args.nodeState}: ${(e as Error).message}\n`);
+      return { captures: [], failed: 1, stopped: false, exitCode: 2 };
+    }
+  }
+  const { model, findings } = diagnose(results, nodeState);
+  const report = buildReport(model, findings, version(), ['netdiag', ...process.argv.slice(2)]);
+  const out = ctx.text();
+  if (format === 'json') out.write(JSON.stringify(report, null, 2) + '\n');
+  else if (format === 'markdown') out.write(renderMarkdown(report));
+  else out.write(renderText(report, args.output === undefined && io.stdoutIsTTY && useColor(process.stdout) ? COLOR : PLAIN));
+  const threshold = args.failOn === 'warning' ? ['error', 'warning'] : args.failOn === 'error' ? ['error'] : [];
+  const tripped = findings.some((f) => threshold.includes(f.severity));
+  return {
+    captures: [],
+    failed: failures.length,
+    stopped: false,
+    exitCode: failures.length && !results.length ? 2 : tripped ? 1 : 0,
+  };
 }

@@ -45,6 +45,7 @@ export class Decoder {
     p.tsNsec = rec.tsNsec;
     p.ifIndex = rec.ifIndex;
     p.comment = rec.comment;
+    p.recordFlags = rec.flags;
     p.captureIndex = captureIndex;
     if (!this.t0Set) this.setTimeOrigin(rec.tsSec, rec.tsNsec);
     p.nLayers = 0;

@@ -36,6 +36,8 @@ export class PacketView {
   captureIndex = 0;
   ifIndex = 0;
   comment: string | null = null;
+  /** pcapng epb_flags of the record (direction in bits 0-1); 0 when absent. */
+  recordFlags = 0;
 
   // The layers.
   nLayers = 0;

@@ -298,21 +298,10 @@ export async function readAll(path: string, opts: CaptureReaderOptions = {}): Pr
   return finish(r, out);
 }
 
-/** Read from memory; fill() has nothing to add but must still end cleanly. */
+/** Read from memory: every byte is there, so next() alone reaches the end (and reports a cut-off tail). */
 export function readBuffer(buf: Buffer, name = 'buf'): ReadResult {
   const r = CaptureReader.fromBuffer(buf, name);
   const out = result(r);
   collect(r, out);
-  // fromBuffer has all bytes already: fill() resolves synchronously enough for a loop.
-  return finish(r, out);
-}
-
-export async function readBufferAsync(buf: Buffer, name = 'buf'): Promise<ReadResult> {
-  const r = CaptureReader.fromBuffer(buf, name);
-  const out = result(r);
-  for (;;) {
-    collect(r, out);
-    if (!(await r.fill())) break;
-  }
   return finish(r, out);
 }

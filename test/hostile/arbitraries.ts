@@ -236,9 +236,30 @@ export function buildTunnelStack(choices: readonly number[]): TunnelStack {
   return { linktype, bytes: x.bytes, wireLen: x.bytes.length, wrappers: names.reverse(), layers: [['frame', false], ...x.layers] };
 }
 
+/**
+ * `depth` encapsulations of one kind, with an Ethernet header or a GRE tunnel in between
+ * where that kind cannot carry what the previous one made.
+ */
+export function buildNamedStack(name: string, depth: number): TunnelStack {
+  const choices: number[] = [];
+  let kind: Kind = 'ip4';
+  const pick = (w: Wrapper) => {
+    const fits = WRAPPERS.filter((x) => x.from.includes(kind));
+    choices.push(fits.indexOf(w));
+    kind = w.wrap({ kind, bytes: Buffer.alloc(60), layers: [] }).kind;
+  };
+  const w = WRAPPERS.find((x) => x.name === name)!;
+  const adapter = (k: Kind) => WRAPPERS.find((x) => x.name === (k === 'eth' ? 'gre' : 'ethernet'))!;
+  while (choices.length < depth) pick(w.from.includes(kind) ? w : adapter(kind));
+  return buildTunnelStack(choices);
+}
+
 /** Encapsulations nested up to `maxDepth` deep, in any order that fits together. */
 export const arbTunnelStack = (maxDepth = 20): fc.Arbitrary<TunnelStack> =>
-  fc.array(fc.nat({ max: 1000 }), { minLength: 0, maxLength: maxDepth }).map(buildTunnelStack);
+  fc
+    .integer({ min: 0, max: maxDepth })
+    .chain((n) => fc.array(fc.nat({ max: 1000 }), { minLength: n, maxLength: n }))
+    .map(buildTunnelStack);
 
 /**
  * The layers the decoder should show for a stack, simulating its two limits: at most

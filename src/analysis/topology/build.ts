@@ -133,18 +133,29 @@ export function buildTopology(obs: ReadonlyArray<TopologyObservations | undefine
   // other IPs is a router: on an unencapsulated pod network (host-gw, Calico BGP) that is a node.
   const arpOwner = new Map<number, number>();
   for (const o of obs) if (o) for (const s of o.arpReplies) if (s.b !== CALICO_PROXY_ARP_MAC) arpOwner.set(s.b, s.a);
+  // On an overlay the L2 next hops of pod traffic are the pods' own gateways (cni0), not nodes.
+  const overlay = tunnelKinds.size > 0;
+  // A MAC that sends packets from a pod /24 and receives packets for it routes that /24:
+  // with both directions required, a default router that merely swallows traffic does not count.
+  const sourced = new Map<number, Set<number>>();
   for (const o of obs) {
     if (!o) continue;
-    const forwardedTo = new Map<number, Set<number>>();
+    for (const s of o.l2Src) {
+      let set = sourced.get(s.a);
+      if (!set) sourced.set(s.a, (set = new Set()));
+      set.add((s.b & 0xffffff00) >>> 0);
+    }
+  }
+  for (const o of obs) {
+    if (!o || overlay) continue;
     for (const s of o.l2Dst) {
       const owner = macOwner.get(s.a) ?? arpOwner.get(s.a);
       if (owner === undefined || owner === s.b) continue;
-      let set = forwardedTo.get(owner);
-      if (!set) forwardedTo.set(owner, (set = new Set()));
-      set.add(s.b);
+      const net = (s.b & 0xffffff00) >>> 0;
+      if (net === ((owner & 0xffffff00) >>> 0) || !sourced.get(s.a)?.has(net)) continue;
       const n = nodes.role(owner, 'next-hop', ev(o.capture, s));
       addUnique(n.macs, macString(s.a));
-      addCidr(cidrString((s.b & 0xffffff00) >>> 0, 24), v4String(owner), 'host-gw', ev(o.capture, s));
+      addCidr(cidrString(net, 24), v4String(owner), 'host-gw', ev(o.capture, s));
     }
   }
   for (const e of extraCidrs) {
