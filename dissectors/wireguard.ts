@@ -1,6 +1,6 @@
 import type { ProtocolModule } from '../src/decode/dissector.js';
 import { field } from '../src/decode/define.js';
-import { u8, u16, u32le } from '../src/decode/bytes.js';
+import { u8, u16, u24, u32le } from '../src/decode/bytes.js';
 import type { FieldDef } from '../src/decode/field.js';
 import type { PacketView } from '../src/decode/packet-view.js';
 import type { Registry } from '../src/decode/registry.js';
@@ -13,9 +13,10 @@ import type { Registry } from '../src/decode/registry.js';
  * 3 Cookie Reply,          64 bytes: receiver(4) nonce(24) cookie(32)
  * 4 Transport Data,     >= 32 bytes: receiver(4) counter(8) encrypted packet (>= 16)
  * Named only: nothing is decrypted. tshark recognises a message by its type and exact
- * length (and, for types 3 and 4, zero in the last two reserved bytes: the first one
- * carries load-balancing hints in some deployments); datagrams on the port that fail
+ * length (and, for types 3 and 4, zero reserved bytes); datagrams on the port that fail
  * that test get no fields, as tshark gives them none, and the `bad_message` anomaly.
+ * (tshark also holds a response back until it has seen the initiation it answers, and
+ * once a conversation is known to be WireGuard takes all of it; netdiag goes by the port.)
  */
 export const WG_INITIATION = 1;
 export const WG_RESPONSE = 2;
@@ -45,9 +46,9 @@ export function wgMessageType(p: PacketView, i: number): number {
     case WG_RESPONSE:
       return len === 92 ? type : 0;
     case WG_COOKIE_REPLY:
-      return len === 64 && u16(b, s + 2) === 0 ? type : 0;
+      return len === 64 && u24(b, s + 1) === 0 ? type : 0;
     case WG_TRANSPORT:
-      return len >= 32 && u16(b, s + 2) === 0 ? type : 0;
+      return len >= 32 && u24(b, s + 1) === 0 ? type : 0;
     default:
       return 0;
   }
@@ -62,7 +63,8 @@ function wgField(name: string, label: string, type: FieldDef['type'], offsets: r
     (p, i, out) => {
       const t = wgMessageType(p, i);
       const at = t ? offsets[t - 1]! : -1;
-      if (at < 0) return;
+      // tshark reads two bytes past the header of an initiation before it shows any field.
+      if (at < 0 || (t === WG_INITIATION && p.end[i]! - p.start[i]! < 6)) return;
       const b = p.layerBuf[i]!;
       const o = p.start[i]! + at;
       if (o + size > p.end[i]!) return;

@@ -52,9 +52,11 @@ function fromDirections(flows: FlowSummary[]): CaptureOwner | null {
   const votes = new Map<string, { n: number; layer: 'outer' | 'inner' }>();
   let total = 0;
   for (const f of flows) {
-    if (!f.local) continue;
+    // Only tunnel endpoints are the capturing host itself: routed pod traffic also
+    // arrives at and leaves the host, but its addresses are the pods'.
+    if (!f.local || f.outerSrc === null || f.outerDst === null) continue;
     const w = f.packets[0] + f.packets[1];
-    const outer = f.outerSrc !== null && f.outerDst !== null;
+    const outer = true;
     const ip = f.local === 'src' ? (outer ? f.outerSrc! : f.src) : outer ? f.outerDst! : f.dst;
     const v = votes.get(ip) ?? { n: 0, layer: outer ? ('outer' as const) : ('inner' as const) };
     v.n += w;
@@ -77,9 +79,10 @@ export function captureOwners(flowsPerCapture: FlowSummary[][], hints: Array<str
     const d = fromDirections(flows);
     if (d) return d;
     const h = hints[i];
+    if (!h) return null;
     const c = cands[i];
-    const hit = h && c?.list.find(([ip]) => ip === h);
-    return hit && c ? { ip: hit[0], layer: c.layer, share: hit[1], ambiguous: false } : null;
+    const hit = c?.list.find(([ip]) => ip === h);
+    return { ip: h, layer: c?.layer ?? 'outer', share: hit ? hit[1] : 0, ambiguous: false };
   });
   let changed = true;
   while (changed) {
@@ -118,4 +121,14 @@ export function ownerHints(captureNames: string[], nodes: Array<{ name: string; 
     const node = nodes.find((n) => tokens.includes(n.name.toLowerCase()) || name.toLowerCase().startsWith(`${n.name.toLowerCase()}-`) || name.toLowerCase().startsWith(`${n.name.toLowerCase()}_`));
     return node?.addresses[0] ?? null;
   });
+}
+
+const NOT_UNDERLAY = /^(lo|cni|flannel|cali|tunl|vxlan|docker|veth|kube-|cilium|genev|weave|nodelocaldns)/;
+
+/** Each node-state node's underlay addresses (IPv4 on interfaces that are not pod or tunnel devices). */
+export function nodeStateHosts(nodes: ReadonlyArray<{ name: string; addresses: ReadonlyArray<{ family: string; ifname: string; address: string }> }>): Array<{ name: string; addresses: string[] }> {
+  return nodes.map((n) => ({
+    name: n.name,
+    addresses: n.addresses.filter((a) => a.family === 'inet' && !NOT_UNDERLAY.test(a.ifname) && !a.address.startsWith('127.')).map((a) => a.address),
+  }));
 }

@@ -736,8 +736,8 @@ export class PcapngParser {
     for (let q = from; q <= last; q += 4) {
       let le = this.le;
       const type = u32(b, q, le);
-      const min = MIN_LEN[type];
-      if (min === undefined) continue;
+      const min = minLen(type);
+      if (min === 0) continue;
       if (type === BT_SHB) {
         if (u32(b, q + 8, true) === BYTE_ORDER_MAGIC) le = true;
         else if (u32(b, q + 8, false) === BYTE_ORDER_MAGIC) le = false;

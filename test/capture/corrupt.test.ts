@@ -147,18 +147,34 @@ describe('damaged classic pcap records', () => {
     expect(reader.problems[1]!.message).toBe(`resynchronized at offset ${offsetOf(r, bad + 1)} after skipping ${16 + 34} bytes`);
   });
 
-  it('a length pointing past the end of the file is a cut-off tail', () => {
+  it('a length pointing past the end with whole records after it is damage, not a cut-off tail', () => {
     const r = recs(3);
     const buf = pcap(r);
-    buf.writeUInt32LE(5000, offsetOf(r, 1) + 8);
-    buf.writeUInt32LE(5000, offsetOf(r, 1) + 12);
+    const at = offsetOf(r, 1);
+    buf.writeUInt32LE(5000, at + 8);
+    buf.writeUInt32LE(5000, at + 12);
     const got = readBuffer(buf);
-    expect(got.rows.length).toBe(1);
+    expect(got.rows.map((x) => x.data)).toEqual(hexes([r[0]!, r[2]!]));
+    expect(got.problems.map((p) => [p.severity, p.offset, p.message])).toEqual([
+      [
+        'error',
+        at,
+        `record 2 at offset ${at}: captured length 5000 runs past the end of the capture (${buf.length - at - 16} bytes left) although valid records follow; looking for the next valid record`,
+      ],
+      ['warning', offsetOf(r, 2), `resynchronized at offset ${offsetOf(r, 2)} after skipping 50 bytes`],
+    ]);
+  });
+
+  it('a length pointing past the end of the file with nothing valid after it is a cut-off tail', () => {
+    const r = recs(3);
+    const buf = pcap(r).subarray(0, offsetOf(r, 2) + 16 + 10);
+    const got = readBuffer(buf);
+    expect(got.rows.length).toBe(2);
     expect(got.problems).toEqual([
       expect.objectContaining({
         severity: 'warning',
-        offset: offsetOf(r, 1),
-        message: `capture ends in the middle of record 2 at offset ${offsetOf(r, 1)} (header says 5000 bytes, ${buf.length - offsetOf(r, 1) - 16} present) — the capture was probably cut off while being written`,
+        offset: offsetOf(r, 2),
+        message: `capture ends in the middle of record 3 at offset ${offsetOf(r, 2)} (header says 34 bytes, 10 present) — the capture was probably cut off while being written`,
       }),
     ]);
   });
@@ -264,6 +280,16 @@ describe('damaged pcapng blocks', () => {
     expect(tags(got.rows)).toEqual([0, 1, 2, 3]);
     expect(got.problems[0]!.message).toMatch(msg);
     expect(got.problems[0]!.offset).toBe(at(parts, 4));
+  });
+
+  it('a block length pointing past the end with whole blocks after it is damage, not a cut-off tail', () => {
+    const bad = epb(E, 0, 5n, frame(99));
+    bad.writeUInt32LE(4000, 4);
+    const parts = [...head(), ...good(2), bad, ...good(2, 2)];
+    const got = readBuffer(Buffer.concat(parts));
+    expect(tags(got.rows)).toEqual([0, 1, 2, 3]);
+    expect(got.problems[0]).toEqual(expect.objectContaining({ severity: 'error', offset: at(parts, 4) }));
+    expect(got.problems[0]!.message).toMatch(/block total length 4000, which runs past the end of the capture \(\d+ bytes left\) although valid blocks follow/);
   });
 
   it('an interface id that does not exist: that record is reported and skipped', () => {

@@ -4,6 +4,7 @@ import type { Evidence, Finding } from '../finding.js';
 import type { Model } from '../model.js';
 import type { PairStat } from '../pair-counter.js';
 import type { TopologyObservations } from '../topology/collect.js';
+import { captureOwners, nodeStateHosts, ownerHints } from '../capture-owner.js';
 
 /**
  * Neighbour resolution on the wire: ARP requests nobody answers (a host-gw next hop on
@@ -64,6 +65,11 @@ export const arpAnalyzer = defineAnalyzer<null, null>({
         u.ev.push(ev(o.capture, s, `${v4String(s.b)} asks who-has ${v4String(s.a)} ${s.count}×, no reply`));
       }
     }
+    // Next hops between nodes that cannot resolve each other: find the node cut off from the
+    // segment (in most failing pairs, answering least) and report the group once.
+    const nodePairs: Array<{ sender: number; target: number; u: { senders: Set<number>; count: number; ev: Evidence[] } }> = [];
+    const repliesBy = new Map<number, number>();
+    for (const o of obs) for (const r of o.arpReplies) repliesBy.set(r.a, (repliesBy.get(r.a) ?? 0) + r.count);
     for (const [target, u] of unanswered) {
       const t = v4String(target);
       const senders = [...u.senders].map(v4String);
@@ -83,19 +89,7 @@ export const arpAnalyzer = defineAnalyzer<null, null>({
           remedy: [`ip neigh show dev flannel.1   # on ${sender}: expect ${t} lladdr <remote VTEP MAC> PERMANENT`, `ip neigh replace ${t} lladdr <remote VTEP MAC> dev flannel.1 nud permanent   # on ${sender}`],
         });
       } else if (isNode) {
-        findings.push({
-          id: 'l2-nexthop.unreachable',
-          severity: 'error',
-          confidence: alive.has(target) ? 0.5 : 0.8,
-          component: 'l2-nexthop',
-          node: sender,
-          title: `Next hop ${t} does not answer ARP from ${senders.join(', ')}`,
-          detail:
-            `${senders.join(', ')} ${senders.length === 1 ? 'resolves' : 'resolve'} ${t} with ARP (${u.count} requests) and never get${senders.length === 1 ? 's' : ''} an answer. ` +
-            `With host-gw routing (podCIDR via nodeIP) every node must be on one L2 segment: a next hop behind a router cannot answer ARP, so pod traffic routed via ${t} is dropped on ${sender}.`,
-          evidence: u.ev,
-          remedy: [`ip route | grep ${t}   # on ${sender}: routes using ${t} as next hop`, `ip neigh show ${t}   # on ${sender}: FAILED/INCOMPLETE`, `# move the node onto the same L2 segment, or switch the CNI to an encapsulating mode (flannel vxlan, Calico IPIP/VXLAN)`],
-        });
+        for (const snd of u.senders) nodePairs.push({ sender: snd, target, u });
       } else {
         findings.push({
           id: 'arp.unanswered',
@@ -109,6 +103,50 @@ export const arpAnalyzer = defineAnalyzer<null, null>({
           remedy: [`ip neigh show ${t}`, `kubectl get pods -A -o wide | grep -w ${t}`],
         });
       }
+    }
+    if (nodePairs.length) {
+      const score = new Map<number, number>();
+      for (const { sender, target } of nodePairs) for (const ip of [sender, target]) score.set(ip, (score.get(ip) ?? 0) + 1);
+      // A node that answers ARP for others is on the segment: it counts against being the cut-off one.
+      // Broadcasts reach a node's segment mates: a node whose ARP requests no other node's
+      // capture hears is the one cut off.
+      const owners = captureOwners(model.flows, ownerHints(model.captures.map((c) => c.name), nodeStateHosts(model.nodeState?.nodes ?? [])));
+      const heardElsewhere = new Map<number, number>();
+      obs.forEach((o) => {
+        const ci = model.captures.findIndex((c) => c.name === o.capture);
+        const owner = ci >= 0 ? owners[ci]?.ip : undefined;
+        for (const r of o.arpRequests) if (owner !== undefined && owner !== v4String(r.b)) heardElsewhere.set(r.b, (heardElsewhere.get(r.b) ?? 0) + 1);
+      });
+      let isolated = -1;
+      let best = -Infinity;
+      for (const [ip, n] of score) {
+        const s = n - (repliesBy.has(ip) ? 1 : 0) + (nodePairs.some((x) => x.target === ip) ? 0.5 : 0) - 2 * (heardElsewhere.get(ip) ?? 0);
+        if (s > best) {
+          best = s;
+          isolated = ip;
+        }
+      }
+      const iso = v4String(isolated);
+      const peers = [...new Set(nodePairs.flatMap((x) => [x.sender, x.target]).filter((ip) => ip !== isolated))].map(v4String);
+      const evs = [...new Set(nodePairs.map((x) => x.u))].flatMap((u) => u.ev);
+      const count = [...new Set(nodePairs.map((x) => x.u))].reduce((a, u) => a + u.count, 0);
+      findings.push({
+        id: 'l2-nexthop.unreachable',
+        severity: 'error',
+        confidence: alive.has(isolated) ? 0.55 : 0.8,
+        component: 'l2-nexthop',
+        node: iso,
+        title: `Node ${iso} and ${peers.join(', ')} cannot resolve each other by ARP: not on one L2 segment`,
+        detail:
+          `${count} ARP requests between ${iso} and ${peers.join(', ')} go unanswered. ` +
+          `With host-gw routing (podCIDR via nodeIP) every node must be on one L2 segment: ${iso} sits behind a router or on another segment, so its next hops cannot answer ARP and pod traffic to and from it is dropped at the first hop.`,
+        evidence: evs,
+        remedy: [
+          `ip route | grep ${iso}   # on ${peers[0] ?? 'the other nodes'}: pod CIDR routes via ${iso}`,
+          `ip neigh show ${iso}   # on ${peers[0] ?? 'the other nodes'}: FAILED/INCOMPLETE`,
+          `# put ${iso} on the nodes' L2 segment, or switch the CNI to an encapsulating mode (flannel vxlan, Calico IPIP/VXLAN)`,
+        ],
+      });
     }
     // One IP, two MACs.
     for (const [ip, macs] of macsFor) {

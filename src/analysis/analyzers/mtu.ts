@@ -104,6 +104,9 @@ interface PairSizes {
   src: string;
   dst: string;
   tunnel: string;
+  /** Capture points where everything lost was bigger than everything delivered, and where it was not. */
+  sizeDependent: number;
+  contradicted: number;
   delivered: number;
   deliveredCount: number;
   lostMin: number;
@@ -136,19 +139,31 @@ function pairSizes(model: Model, results: ReadonlyArray<MtuResult | undefined>):
   const get = (src: string, dst: string, tunnel: string) => {
     const key = `${src}>${dst}`;
     let x = pairs.get(key);
-    if (!x) pairs.set(key, (x = { src, dst, tunnel, delivered: 0, deliveredCount: 0, lostMin: Infinity, lostMax: 0, lostCount: 0, evidence: [] }));
+    if (!x) pairs.set(key, (x = { src, dst, tunnel, sizeDependent: 0, contradicted: 0, delivered: 0, deliveredCount: 0, lostMin: Infinity, lostMax: 0, lostCount: 0, evidence: [] }));
     if (x.tunnel === 'none' && tunnel !== 'none') x.tunnel = tunnel;
     return x;
   };
   results.forEach((r, ci) => {
     if (!r) return;
-    for (const p of r.paths) {
+    // Acknowledged TCP segments on a path are deliveries as good as answered pings.
+    const acked = new Map<string, number>();
+    for (const f of model.flows[ci] ?? []) {
+      if (!f.tcp?.maxAckedSize) continue;
+      const k = f.outerSrc ? `${f.outerSrc}>${f.outerDst}|${f.tunnel}` : `${f.src}>${f.dst}|none`;
+      acked.set(k, Math.max(acked.get(k) ?? 0, f.tcp.maxAckedSize));
+    }
+    for (const path of r.paths) {
+      const ack = acked.get(`${path.src}>${path.dst}|${path.tunnel}`) ?? 0;
+      const p = ack > path.delivered ? { ...path, delivered: ack, deliveredCount: path.deliveredCount + 1 } : path;
       const tunnelled = p.tunnel !== 'none';
       const x = get(tunnelled ? p.src : nodeOf(model, p.src), tunnelled ? p.dst : nodeOf(model, p.dst), p.tunnel);
       // Inner sizes are comparable across capture points; overhead is added when reporting.
+      // Each capture point judges on its own (a stray loss elsewhere must not mask the pattern).
+      if (p.lostCount >= 2 && p.deliveredCount >= 1 && p.lostMin > p.delivered) x.sizeDependent++;
+      else if (p.lostCount >= 2 && p.lostMin <= p.delivered) x.contradicted++;
       if (p.delivered > x.delivered) x.delivered = p.delivered;
       x.deliveredCount += p.deliveredCount;
-      if (p.lostCount) {
+      if (p.lostCount && p.lostMin > p.delivered) {
         x.lostMin = Math.min(x.lostMin, p.lostMin);
         x.lostMax = Math.max(x.lostMax, p.lostMax);
         x.lostCount += p.lostCount;
@@ -157,14 +172,6 @@ function pairSizes(model: Model, results: ReadonlyArray<MtuResult | undefined>):
       if (p.deliveredCount && p.deliveredPackets.length) {
         x.evidence.push({ capture: model.captures[ci]!.name, packets: p.deliveredPackets, count: p.deliveredCount, note: `packets up to ${p.delivered} bytes ${p.src} → ${p.dst} get through` });
       }
-    }
-  });
-  // Acknowledged TCP segments are deliveries too.
-  model.flows.forEach((list) => {
-    for (const f of list) {
-      if (!f.tcp || !f.tcp.maxAckedSize) continue;
-      const x = pairs.get(`${f.outerSrc ?? nodeOf(model, f.src)}>${f.outerDst ?? nodeOf(model, f.dst)}`);
-      if (x && f.tcp.maxAckedSize > x.delivered) x.delivered = f.tcp.maxAckedSize;
     }
   });
   return [...pairs.values()];
@@ -230,7 +237,7 @@ export const mtuAnalyzer = defineAnalyzer<State, MtuResult>({
 
     for (const g of pairSizes(model, results)) {
       // Size is the cause only when everything lost is bigger than everything delivered.
-      if (g.lostCount < 2 || g.deliveredCount < 1 || g.lostMin <= g.delivered) continue;
+      if (g.sizeDependent === 0 || g.contradicted > 0 || g.lostMin <= g.delivered) continue;
       const overhead = OVERHEAD[g.tunnel] ?? 0;
       const mtu = underlayMtu(model, g.src);
       const pmtu = fragNeeded.find(({ e }) => e.quotedSrc === g.src || e.quotedDst === g.dst);

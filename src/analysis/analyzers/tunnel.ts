@@ -1,5 +1,5 @@
 import { defineAnalyzer } from '../analyzer.js';
-import { captureOwners, ownerHints } from '../capture-owner.js';
+import { captureOwners, nodeStateHosts, ownerHints } from '../capture-owner.js';
 import type { Evidence, Finding } from '../finding.js';
 import type { FlowSummary } from '../flow-table.js';
 import type { Model } from '../model.js';
@@ -109,7 +109,7 @@ export const tunnelAnalyzer = defineAnalyzer<null, null>({
   finish: () => null,
   diagnose(_r, model) {
     const findings = vniFindings(model);
-    const nodes = (model.nodeState?.nodes ?? []).map((n) => ({ name: n.name, addresses: n.addresses.filter((a) => a.family === 'inet' && model.topology.nodes.some((t) => t.ip === a.address)).map((a) => a.address) }));
+    const nodes = nodeStateHosts(model.nodeState?.nodes ?? []);
     const owners = captureOwners(model.flows, ownerHints(model.captures.map((c) => c.name), nodes));
     // Inner conversations answered anywhere (any capture, any outer path).
     const answered = new Set<string>();
