@@ -34,7 +34,10 @@ import { tcpPayloadLength, tcpSeq } from './tcp.js';
  * first looks for a 16-byte marker, skipping anything before it; from there messages
  * are framed by their length fields, a bad marker being reported but not resynchronised
  * on. A frame carrying only part of a message shows no BGP layer; the frame that
- * completes it shows the message, read from the stream's reassembly buffer.
+ * completes it shows the message, read from the stream's reassembly buffer. Streams are
+ * followed by sequence number: a retransmission shows nothing, a loss drops the partial
+ * message and restarts the marker scan, and a segment far outside the stream is dissected
+ * on its own unless the next one continues it.
  */
 
 export const BGP_OPEN = 1;
@@ -51,6 +54,12 @@ const MAX_MESSAGE = 65535;
 export const MAX_STREAM_BUFFER = MAX_MESSAGE + HDR;
 /** Streams tracked at once; the oldest is forgotten to make room for a new one. */
 export const MAX_STREAMS = 4096;
+/**
+ * How far from the expected sequence number a segment may start and still belong to the
+ * stream (as a retransmission behind it, or after a loss ahead of it). Anything farther
+ * is taken for unrelated data unless the next segment continues it.
+ */
+const SEQ_WINDOW = 1 << 22;
 
 export const BGP_MESSAGE_TYPES: Readonly<Record<number, string>> = {
   1: 'OPEN',
@@ -199,6 +208,8 @@ const HASH_BUCKETS = 8192;
 class BgpStreams {
   readonly keys = new Uint32Array(MAX_STREAMS * KEY_WORDS);
   readonly nextSeq = new Float64Array(MAX_STREAMS);
+  /** Where an out-of-window segment ended (-1: none): a segment starting there resynchronises. */
+  readonly altSeq = new Float64Array(MAX_STREAMS);
   readonly buffered = new Int32Array(MAX_STREAMS);
   readonly bufs: Array<Buffer | null> = new Array<Buffer | null>(MAX_STREAMS).fill(null);
   readonly heads = new Int32Array(HASH_BUCKETS).fill(-1);
@@ -252,6 +263,7 @@ class BgpStreams {
     this.bucketOf[slot] = bucket;
     this.buffered[slot] = 0;
     this.nextSeq[slot] = 0;
+    this.altSeq[slot] = -1;
     this.created = true;
     return slot;
   }
@@ -469,6 +481,30 @@ function prefixListFits(b: Buffer, o: number, end: number, maxBits: number, path
  */
 function hasPathIds(b: Buffer, o: number, end: number, maxBits: number): boolean {
   return !prefixListFits(b, o, end, maxBits, false, true) && prefixListFits(b, o, end, maxBits, true, true);
+}
+
+/**
+ * tshark 4.0's own ADD-PATH guess, which its fields follow: the path-ID reading must
+ * hold (its loop steps over a trailing partial path ID), and the plain reading must fail
+ * or contain a /0 in a list longer than one byte.
+ */
+function tsharkPathIds(b: Buffer, from: number, end: number, maxBits: number): boolean {
+  for (let o = from + 4; o < end; o += 4) {
+    const bits = u8(b, o);
+    if (bits > maxBits) return false;
+    o += 1 + ((bits + 7) >> 3);
+    if (o > end) return false;
+    if (bits & 7 && u8(b, o - 1) & (0xff >> (bits & 7))) return false;
+  }
+  for (let o = from; o < end; ) {
+    const bits = u8(b, o);
+    if (bits === 0 && end - from > 1) return true;
+    if (bits > maxBits) return true;
+    o += 1 + ((bits + 7) >> 3);
+    if (o > end) return true;
+    if (bits & 7 && u8(b, o - 1) & (0xff >> (bits & 7))) return true;
+  }
+  return false;
 }
 
 /** A prefix list that parses either way; false when a length is invalid or a prefix overruns. */
@@ -906,7 +942,7 @@ function ipv4Prefix(b: Buffer, o: number, n: number, bits: number): number {
  */
 function walkPrefixes(b: Buffer, o: number, end: number, v6: boolean, wantPrefix: number, want: number, out: FieldSink): boolean {
   const max = v6 ? 128 : 32;
-  const skip = hasPathIds(b, o, end, max) ? 4 : 0;
+  const skip = tsharkPathIds(b, o, end, max) ? 4 : 0;
   while (o + skip < end) {
     const bits = u8(b, o + skip);
     if (bits > max) return false;
@@ -1158,8 +1194,7 @@ export const bgp: ProtocolModule = {
         'Type',
         'uint',
         (p, i, out) => {
-          const t = shownType(p, i);
-          if (t !== 0 || (p.end[i]! - p.start[i]! >= HDR && u16(p.layerBuf[i]!, p.start[i]! + 16) <= 4096)) out.pushNum(t);
+          if (p.end[i]! - p.start[i]! >= HDR && u16(p.layerBuf[i]!, p.start[i]! + 16) <= 4096) out.pushNum(typeOf(p, i));
         },
         { names: BGP_MESSAGE_TYPES },
       ),
@@ -1295,7 +1330,17 @@ export const bgp: ProtocolModule = {
       const slot = st.lookup();
       if (!st.created) {
         const diff = (seq - st.nextSeq[slot]!) | 0;
-        if (diff < 0) {
+        if (diff < -SEQ_WINDOW || diff > SEQ_WINDOW) {
+          if (seq !== st.altSeq[slot]) {
+            // Far from where the stream is: dissected on its own, the stream left as it was.
+            st.altSeq[slot] = (seq + wire) >>> 0;
+            decodeSegment(p, i, null, -1, got < wire);
+            return;
+          }
+          // Two consecutive far segments: the stream really moved on (a long capture loss).
+          if (st.buffered[slot]! > 0) p.anomaly(t, A_GAP);
+          st.buffered[slot] = 0;
+        } else if (diff < 0) {
           if (diff + wire <= 0) {
             // All of it was seen before: a retransmission shows no BGP, as in tshark.
             p.nLayers = i;
@@ -1308,11 +1353,12 @@ export const bgp: ProtocolModule = {
             return;
           }
           p.start[i] = p.start[i]! - diff;
-        } else if (diff > 0 && st.buffered[slot]! > 0) {
+        } else if (diff > 0) {
+          if (st.buffered[slot]! > 0) p.anomaly(t, A_GAP);
           st.buffered[slot] = 0;
-          p.anomaly(t, A_GAP);
-        } else if (diff > 0) st.buffered[slot] = 0;
+        }
       }
+      st.altSeq[slot] = -1;
       st.nextSeq[slot] = (seq + wire) >>> 0;
       decodeSegment(p, i, st, slot, got < wire);
       // Bytes that were not captured break the stream: start afresh with the next segment.

@@ -146,6 +146,10 @@ export class PcapParser {
     return this.number;
   }
 
+  get pending(): boolean {
+    return this.resyncFrom >= 0;
+  }
+
   next(): boolean {
     const w = this.win;
     const le = this.le;
@@ -168,10 +172,12 @@ export class PcapParser {
       }
       const end = p + PCAP_RECORD_HEADER_LEN + cap;
       if (end > w.end) {
-        if (w.eof && this.recordsFollow(p + 1)) {
+        const q = w.eof ? this.recordsFollow(p + 1) : -1;
+        if (q >= 0) {
           // Not a cut-off tail: the length is damaged (or the header misplaced) and whole
           // records come after it, so the rest of the capture is still read.
           this.corrupt(p, `captured length ${cap} runs past the end of the capture (${avail - PCAP_RECORD_HEADER_LEN} bytes left) although valid records follow`);
+          w.pos = q;
           continue;
         }
         return this.short(p, avail, cap);
@@ -274,21 +280,25 @@ export class PcapParser {
   }
 
   /**
-   * At the end of the input: is there, within the next MAX_RECORD_BYTES from `from`, a
-   * plausible record followed by another plausible one or ending exactly at the end of the
-   * input? (Stricter than resync(), which also accepts a record that runs past the end.)
+   * At the end of the input, the offset within the next MAX_RECORD_BYTES from `from` of a
+   * plausible record that is followed by a second whole plausible one (or, once a record
+   * has been read to compare timestamps with, that ends exactly at the end of the input);
+   * -1 when there is none. Stricter than resync(): the bytes of a record cut off at the end
+   * must not pass for records.
    */
-  private recordsFollow(from: number): boolean {
+  private recordsFollow(from: number): number {
     const w = this.win;
     const b = w.buf;
+    const le = this.le;
     const last = Math.min(w.end - PCAP_RECORD_HEADER_LEN, from + MAX_RECORD_BYTES);
     for (let q = from; q <= last; q++) {
       if (!this.plausible(q, this.lastSec)) continue;
-      const nq = q + PCAP_RECORD_HEADER_LEN + Math.min(u32(b, q + 8, this.le), u32(b, q + 12, this.le));
-      if (nq === w.end) return true;
-      if (w.end - nq >= PCAP_RECORD_HEADER_LEN && this.plausible(nq, u32(b, q, this.le))) return true;
+      const nq = q + PCAP_RECORD_HEADER_LEN + Math.min(u32(b, q + 8, le), u32(b, q + 12, le));
+      if (nq === w.end && this.lastSec >= 0) return q;
+      if (w.end - nq < PCAP_RECORD_HEADER_LEN || !this.plausible(nq, u32(b, q, le))) continue;
+      if (nq + PCAP_RECORD_HEADER_LEN + Math.min(u32(b, nq + 8, le), u32(b, nq + 12, le)) <= w.end) return q;
     }
-    return false;
+    return -1;
   }
 
   /**

@@ -352,6 +352,10 @@ export class PcapngParser {
     return this.number;
   }
 
+  get pending(): boolean {
+    return this.skipLeft >= 0 || this.resyncFrom >= 0;
+  }
+
   /** Take over sections and interfaces learnt by an earlier pass (random access). */
   adopt(sections: readonly SectionInfo[], conv: readonly TsConv[]): void {
     this.sections.push(...sections);
@@ -434,7 +438,10 @@ export class PcapngParser {
         continue;
       }
       if (L > avail) {
-        if (w.eof && this.blocksFollow(p + 4)) {
+        // Blocks too large to hold are streamed past before the end is known, so only a
+        // block that fits the window is judged against what follows it (from a file and
+        // from memory alike).
+        if (L <= MAX_RECORD_BYTES && w.eof && this.blocksFollow(p + 4)) {
           // Not a cut-off tail: the length is damaged and whole blocks come after it.
           this.corrupt(p, `${blockName(type)} has block total length ${L}, which runs past the end of the capture (${avail} bytes left) although valid blocks follow`);
           continue;

@@ -67,6 +67,8 @@ export interface CaptureLayout {
 interface FormatParser {
   next(): boolean;
   readonly delivered: number;
+  /** Mid-way through skipping or resynchronizing: next() still has something to settle at the end. */
+  readonly pending: boolean;
 }
 
 export class CaptureReader {
@@ -215,7 +217,9 @@ export class CaptureReader {
     // At the end, give next() one more turn to settle what is left (a cut-off tail).
     if (!this.tailChecked) {
       this.tailChecked = true;
-      if (w.pos < w.end) return true;
+      // Also when every byte is consumed but a skip or a resynchronization is under way:
+      // only next() can report that it ran into the end of the input.
+      if (w.pos < w.end || this.parser?.pending) return true;
     }
     if (w.pos < w.end) w.pos = w.end;
     this.done = true;

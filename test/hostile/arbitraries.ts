@@ -3,6 +3,10 @@
  * set to 0, their maximum and off by one, cut anywhere, buried in tunnels to any depth,
  * and plain random bytes behind every dispatch entry the registry knows.
  */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gunzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { encodePcapHeader, encodePcapRecord } from '../../src/capture/writer.js';
 import { ETHERTYPE, ethernet, geneve, gre, ipip, IPPROTO, ipPacket, ipUdp, ipv6, sixInFour, vxlan, vxlanGpe } from '../../src/craft/index.js';
@@ -284,4 +288,90 @@ export function pcapOf(packets: ReadonlyArray<{ bytes: Buffer; wireLen?: number 
   const parts = [encodePcapHeader(o)];
   packets.forEach((p, k) => parts.push(encodePcapRecord(o, { sec: 1_700_000_000, nsec: k * 1_000_000 }, p.bytes, Math.max(p.wireLen ?? p.bytes.length, p.bytes.length))));
   return Buffer.concat(parts);
+}
+
+// -- capture files ----------------------------------------------------------------------
+
+export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+export const CORPUS_DIRS = [join(ROOT, '../shared/corpus/tcpdump'), join(ROOT, '../shared/corpus/libpcap')];
+
+export interface CaptureFile {
+  name: string;
+  path: string;
+  /** As stored (possibly gzip-compressed). */
+  bytes: Buffer;
+}
+
+const CAPTURE = /\.(pcap|pcapng|cap)(\.gz)?$/i;
+
+/** Every fixture (recursively) and every capture of the shared corpus, sorted by name. */
+export function captureFiles(): CaptureFile[] {
+  const out: CaptureFile[] = [];
+  const fixtures = join(ROOT, 'fixtures');
+  for (const f of (readdirSync(fixtures, { recursive: true }) as string[]).sort()) {
+    if (CAPTURE.test(f) && !f.startsWith('crashers')) out.push({ name: `fixtures/${f}`, path: join(fixtures, f), bytes: readFileSync(join(fixtures, f)) });
+  }
+  for (const dir of CORPUS_DIRS) {
+    if (!existsSync(dir)) continue;
+    for (const f of readdirSync(dir).sort()) {
+      if (CAPTURE.test(f)) out.push({ name: `${basename(dir)}/${f}`, path: join(dir, f), bytes: readFileSync(join(dir, f)) });
+    }
+  }
+  return out;
+}
+
+/** The data a reader sees: gzip inflated when it is whole, as stored otherwise. */
+export function plainBytes(f: CaptureFile): Buffer {
+  if (f.bytes[0] !== 0x1f || f.bytes[1] !== 0x8b) return f.bytes;
+  try {
+    return gunzipSync(f.bytes);
+  } catch {
+    return f.bytes;
+  }
+}
+
+/**
+ * Offsets where a record (pcap) or a block (pcapng) starts, walked by the lengths the
+ * file gives, plus where the walk ends; the walk stops at the first length that cannot
+ * be right. Empty for anything else.
+ */
+export function recordBoundaries(b: Buffer): number[] {
+  const out: number[] = [];
+  if (b.length < 24) return out;
+  const m = b.readUInt32LE(0);
+  if (m === 0x0a0d0d0a) {
+    let le = true;
+    for (let o = 0; o + 12 <= b.length; ) {
+      if (b.readUInt32LE(o) === 0x0a0d0d0a) le = b.readUInt32LE(o + 8) === 0x1a2b3c4d;
+      const L = le ? b.readUInt32LE(o + 4) : b.readUInt32BE(o + 4);
+      out.push(o);
+      if (L < 12 || L % 4 !== 0 || o + L > b.length) return out;
+      o += L;
+      if (o === b.length) out.push(o);
+    }
+    return out;
+  }
+  const le = m === 0xa1b2c3d4 || m === 0xa1b23c4d;
+  const be = b.readUInt32BE(0) === 0xa1b2c3d4 || b.readUInt32BE(0) === 0xa1b23c4d;
+  if (!le && !be) return out;
+  for (let o = 24; o + 16 <= b.length; ) {
+    out.push(o);
+    const cap = le ? b.readUInt32LE(o + 8) : b.readUInt32BE(o + 8);
+    if (cap > 262144 || o + 16 + cap > b.length) return out;
+    o += 16 + cap;
+    if (o === b.length) out.push(o);
+  }
+  return out;
+}
+
+/** At most `n` items: the first and last few and an even spread between (bounded work). */
+export function spread<T>(items: readonly T[], n: number): T[] {
+  if (items.length <= n) return [...items];
+  const head = Math.floor(n / 4);
+  const tail = Math.floor(n / 4);
+  const mid = n - head - tail;
+  const out = items.slice(0, head);
+  for (let k = 0; k < mid; k++) out.push(items[head + Math.floor(((items.length - head - tail) * k) / mid)]!);
+  out.push(...items.slice(items.length - tail));
+  return out;
 }

@@ -5,6 +5,7 @@ import type { Model } from '../model.js';
 import type { PairStat } from '../pair-counter.js';
 import type { TopologyObservations } from '../topology/collect.js';
 import { captureOwners, nodeStateHosts, ownerHints } from '../capture-owner.js';
+import { nodeOf } from '../topology/lookup.js';
 
 /**
  * Neighbour resolution on the wire: ARP requests nobody answers (a host-gw next hop on
@@ -75,18 +76,20 @@ export const arpAnalyzer = defineAnalyzer<null, null>({
       const senders = [...u.senders].map(v4String);
       const sender = senders[0]!;
       const isVtepAddr = (target & 0xff) === 0 && inPodCidr(target);
+      // The VTEP address asking belongs to a node: name the node, not its flannel.1 address.
+      const senderNode = nodeOf(model.topology, sender);
       const isNode = nodeIps.has(t) || (!inPodCidr(target) && senders.some((s) => sameSubnet24(s, t)) && !alive.has(target));
       if (isVtepAddr) {
         findings.push({
           id: 'neighbor.vtep-missing',
           severity: 'error',
-          confidence: 0.75,
+          confidence: 0.85,
           component: 'neighbor',
-          node: sender,
-          title: `${sender} has no neighbour entry for the remote VTEP address ${t}`,
-          detail: `${sender} sends ARP requests for ${t}, the VTEP address of a remote node's pod CIDR. flannel programs a permanent neighbour entry for it; with that entry missing the kernel cannot build the inner Ethernet header and pod traffic to that node is never sent.`,
+          node: senderNode,
+          title: `${senderNode} has no neighbour entry for the remote VTEP address ${t}`,
+          detail: `${senderNode} (VTEP address ${sender}) sends ARP requests for ${t}, the VTEP address of a remote node's pod CIDR. flannel programs a permanent neighbour entry for it; with that entry missing the kernel cannot build the inner Ethernet header and pod traffic to that node is never sent.`,
           evidence: u.ev,
-          remedy: [`ip neigh show dev flannel.1   # on ${sender}: expect ${t} lladdr <remote VTEP MAC> PERMANENT`, `ip neigh replace ${t} lladdr <remote VTEP MAC> dev flannel.1 nud permanent   # on ${sender}`],
+          remedy: [`ip neigh show dev flannel.1   # on ${senderNode}: expect ${t} lladdr ${remoteVtepMac(model, t)} PERMANENT`, `ip neigh replace ${t} lladdr ${remoteVtepMac(model, t)} dev flannel.1 nud permanent   # on ${senderNode}`],
         });
       } else if (isNode) {
         for (const snd of u.senders) nodePairs.push({ sender: snd, target, u });
@@ -196,4 +199,10 @@ export const arpAnalyzer = defineAnalyzer<null, null>({
 
 function sameSubnet24(a: string, b: string): boolean {
   return a.split('.').slice(0, 3).join('.') === b.split('.').slice(0, 3).join('.');
+}
+
+/** The VTEP MAC of the node owning a VTEP address's pod CIDR, as packets show it. */
+function remoteVtepMac(model: Model, vtepAddr: string): string {
+  const node = nodeOf(model.topology, vtepAddr);
+  return model.topology.vteps.find((v) => v.nodeIp === node)?.mac ?? '<remote VTEP MAC>';
 }

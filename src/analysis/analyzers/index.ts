@@ -8,6 +8,7 @@ import { tcpAnalyzer } from './tcp.js';
 import { captureAnalyzer } from './capture.js';
 import { arpAnalyzer } from './arp.js';
 import { nodeStateAnalyzer } from './node-state.js';
+import { bgpAnalyzer } from './bgp.js';
 
 /**
  * Every analyzer, one fault family per module. A new analyzer is one file plus one line here.
@@ -21,6 +22,7 @@ export const analyzers: readonly Analyzer[] = [
   mtuAnalyzer as Analyzer,
   tcpAnalyzer as Analyzer,
   arpAnalyzer as Analyzer,
+  bgpAnalyzer as Analyzer,
   captureAnalyzer as Analyzer,
   nodeStateAnalyzer as Analyzer,
 ];

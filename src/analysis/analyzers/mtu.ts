@@ -3,6 +3,7 @@ import { defineAnalyzer } from '../analyzer.js';
 import type { Evidence, Finding } from '../finding.js';
 import type { Model } from '../model.js';
 import type { IcmpResult } from './icmp.js';
+import { nodeOf } from '../topology/lookup.js';
 import { TUNNEL_NAMES, type PacketFacts } from '../facts.js';
 
 /**
@@ -115,24 +116,6 @@ interface PairSizes {
   evidence: Evidence[];
 }
 
-function ipToNum(ip: string): number {
-  const p = ip.split('.').map(Number);
-  return p.length === 4 ? ((p[0]! << 24) >>> 0) + (p[1]! << 16) + (p[2]! << 8) + p[3]! : -1;
-}
-
-/** The node a pod address lives behind, from the topology's pod CIDRs (else the address itself). */
-function nodeOf(model: Model, ip: string): string {
-  const v = ipToNum(ip);
-  if (v < 0) return ip;
-  for (const c of model.topology.podCidrs) {
-    const [base, len] = c.cidr.split('/');
-    const l = Number(len);
-    const mask = l === 0 ? 0 : (0xffffffff << (32 - l)) >>> 0;
-    if (((v & mask) >>> 0) === ipToNum(base!)) return c.nodeIp;
-  }
-  return ip;
-}
-
 /** Every capture's path sizes folded onto node pairs (pod pairs mapped to their nodes). */
 function pairSizes(model: Model, results: ReadonlyArray<MtuResult | undefined>): PairSizes[] {
   const pairs = new Map<string, PairSizes>();
@@ -156,7 +139,7 @@ function pairSizes(model: Model, results: ReadonlyArray<MtuResult | undefined>):
       const ack = acked.get(`${path.src}>${path.dst}|${path.tunnel}`) ?? 0;
       const p = ack > path.delivered ? { ...path, delivered: ack, deliveredCount: path.deliveredCount + 1 } : path;
       const tunnelled = p.tunnel !== 'none';
-      const x = get(tunnelled ? p.src : nodeOf(model, p.src), tunnelled ? p.dst : nodeOf(model, p.dst), p.tunnel);
+      const x = get(tunnelled ? p.src : nodeOf(model.topology, p.src), tunnelled ? p.dst : nodeOf(model.topology, p.dst), p.tunnel);
       // Inner sizes are comparable across capture points; overhead is added when reporting.
       // Each capture point judges on its own (a stray loss elsewhere must not mask the pattern).
       if (p.lostCount >= 2 && p.deliveredCount >= 1 && p.lostMin > p.delivered) x.sizeDependent++;

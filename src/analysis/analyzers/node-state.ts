@@ -131,11 +131,16 @@ export const nodeStateAnalyzer = defineAnalyzer<null, null>({
         for (const c of model.topology.podCidrs) {
           if (c.nodeIp === me) continue;
           const [base] = c.cidr.split('/');
-          const covered = n.routes.some((r) => r.dst !== 'default' && cidrContains(r.dst.includes('/') ? r.dst : `${r.dst}/32`, base!) && Number((r.dst.split('/')[1] ?? '32')) <= Number(c.cidr.split('/')[1]));
+          // Any route inside or around the pod CIDR counts (Calico announces /26 blocks of a /24).
+          const covered = n.routes.some((r) => {
+            if (r.dst === 'default' || r.type === 'unreachable' || r.type === 'blackhole') return false;
+            const rd = r.dst.includes('/') ? r.dst : `${r.dst}/32`;
+            return cidrContains(rd, base!) || cidrContains(c.cidr, rd.split('/')[0]!);
+          });
           if (covered) continue;
           findings.push({
             id: 'route.node-state-missing',
-            severity: 'warning',
+            severity: 'error',
             confidence: 0.7,
             component: 'route',
             node: me,
@@ -149,13 +154,15 @@ export const nodeStateAnalyzer = defineAnalyzer<null, null>({
       // BGP sessions BIRD reports down.
       for (const b of n.bgp) {
         if (!/bgp/i.test(b.proto) || /established/i.test(b.info) || /^up$/i.test(b.state) && /established/i.test(b.info)) continue;
+        // The peer is what is broken when its peers report it down (bad AS, hold timer): name it.
+        const peer = b.neighbor ?? /(\d{1,3})[._](\d{1,3})[._](\d{1,3})[._](\d{1,3})/.exec(b.name)?.slice(1, 5).join('.') ?? null;
         findings.push({
           id: 'bgp-session.node-state-down',
           severity: 'error',
           confidence: 0.85,
           component: 'bgp-session',
-          node: me,
-          title: `BGP session ${b.name} on ${n.name} is ${b.state}${b.info ? ` (${b.info})` : ''}`,
+          node: peer ?? me,
+          title: `BGP session ${b.name} on ${n.name}${peer ? ` to ${peer}` : ''} is ${b.state}${b.info ? ` (${b.info})` : ''}`,
           detail: `BIRD on ${n.name} reports the BGP protocol ${b.name} as ${b.state} ${b.info}: routes from that peer (pod CIDRs of other nodes) are not installed.`,
           evidence: [stateEvidence(n, `birdc show protocols: ${b.name} ${b.proto} ${b.state} ${b.info}`)],
           remedy: [`birdc show protocols all ${b.name}   # on ${n.name}`, `birdc show route protocol ${b.name}`],

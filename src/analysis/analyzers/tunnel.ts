@@ -117,7 +117,7 @@ export const tunnelAnalyzer = defineAnalyzer<null, null>({
     // Paths a forwarding finding already explains (sender, wrong destination).
     const explained = (src: string, dst: string) =>
       findings.some((x) => x.component === 'vni' && (x.node === src || x.node === dst)) ||
-      model.findings.some((x) => (x.component === 'fdb' || x.component === 'neighbor') && x.node === src && x.severity === 'error' && (x.title.includes(dst) || x.detail.includes(dst)));
+      model.findings.some((x) => (x.component === 'fdb' || x.component === 'neighbor') && x.severity === 'error' && ((x.node === src && (x.title.includes(dst) || x.detail.includes(dst))) || x.node === dst));
 
     const groups = new Map<string, Group>();
     model.flows.forEach((list, ci) => {

@@ -158,6 +158,15 @@ export function buildTopology(obs: ReadonlyArray<TopologyObservations | undefine
       addCidr(cidrString(net, 24), v4String(owner), 'host-gw', ev(o.capture, s));
     }
   }
+  // A /24 nobody sends from, but that senders tunnel to one node: that node's, by their routes.
+  const owned = new Set([...cidrs.values()].map((c) => c.cidr));
+  for (const o of obs) {
+    if (!o) continue;
+    for (const s of o.podToDst) {
+      const cidr = cidrString(s.b, 24);
+      if (!owned.has(cidr)) addCidr(cidr, v4String(s.a), 'tunnel', ev(o.capture, s));
+    }
+  }
   for (const e of extraCidrs) {
     for (const ev1 of e.evidence) addCidr(e.cidr, e.nodeIp, e.source, ev1);
   }
