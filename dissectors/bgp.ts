@@ -1011,6 +1011,8 @@ function walkUpdate(p: PacketView, i: number, want: number, out: FieldSink): voi
     const vEnd = attrEnd;
     if (want === U_LENGTH) out.pushNum(vEnd - v);
     else attributeValues(b, type, v, vEnd, want, out);
+    // An AS path that fits no AS number width ends tshark's dissection of the message.
+    if ((type === ATTR_AS_PATH || type === ATTR_AS4_PATH) && vEnd > v && asPathWidth(b, v, vEnd, type) === 0) return;
     o = vEnd;
   }
   if (aEnd > e) return;

@@ -2,7 +2,8 @@
  * Pins that the lab builds what it claims: each scenario is generated on the
  * real kernel and its captures are checked with tshark for the property that
  * defines the fault (where packets go, where they vanish, what the control
- * plane says). netdiag's own diagnosis is checked elsewhere.
+ * plane says), then netdiag's diagnosis of the same captures is checked against the
+ * scenario's truth: the right component and node on top, or nothing on healthy runs.
  *
  * Needs root and the kernel features the lab uses; otherwise the suite is
  * skipped and its name says exactly what is missing. Under CI it fails instead.
@@ -18,6 +19,7 @@ import { which } from './lib/exec.js';
 import { preflight } from './lib/preflight.js';
 import { SCENARIOS } from './scenarios.js';
 import { tsharkCount as count, tsharkRows as rows } from './tshark.js';
+import { diagnoseScenario, expectDiagnosis } from '../helpers/lab-diagnosis.js';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
 
@@ -262,6 +264,10 @@ describe.skipIf(missing.length > 0)(`lab captures${missing.length ? ` (skipped: 
       const check = CHECKS[name];
       if (!check) throw new Error(`no capture check for ${name}`);
       check(dir);
+    });
+    it(`${name}: netdiag names the fault`, async () => {
+      const { truth, findings } = await diagnoseScenario(join(out, name));
+      expectDiagnosis(truth, findings);
     });
   }
 });

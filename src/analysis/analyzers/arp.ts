@@ -151,20 +151,42 @@ export const arpAnalyzer = defineAnalyzer<null, null>({
         ],
       });
     }
-    // One IP, two MACs.
+    // One IP, two MACs. The node is where the newcomer lives: the MAC that announced itself
+    // with a gratuitous ARP or showed up last, placed by a capture that saw it leave its host.
+    const owners2 = captureOwners(model.flows, ownerHints(model.captures.map((c) => c.name), nodeStateHosts(model.nodeState?.nodes ?? [])));
+    const macHome = new Map<number, string>();
+    obs.forEach((o) => {
+      const ci = model.captures.findIndex((c) => c.name === o.capture);
+      const owner = ci >= 0 ? owners2[ci]?.ip : undefined;
+      if (owner) for (const s of o.arpOutgoing) macHome.set(s.a, owner);
+    });
+    const firstSeen = new Map<string, number>();
+    const announced = new Set<string>();
+    for (const o of obs) {
+      for (const s of [...o.arpReplies, ...o.arpGratuitous]) {
+        const k = `${s.a}/${s.b}`;
+        firstSeen.set(k, Math.min(firstSeen.get(k) ?? Infinity, s.firstTime));
+      }
+      for (const s of o.arpGratuitous) announced.add(`${s.a}/${s.b}`);
+    }
     for (const [ip, macs] of macsFor) {
       if (macs.size < 2) continue;
-      const list = [...macs.keys()].map(macString);
+      const macList = [...macs.keys()];
+      const newcomer = macList.find((m) => announced.has(`${ip}/${m}`)) ?? macList.reduce((a, b) => ((firstSeen.get(`${ip}/${a}`) ?? 0) >= (firstSeen.get(`${ip}/${b}`) ?? 0) ? a : b));
+      const home = macHome.get(newcomer);
+      const list = macList.map(macString);
       findings.push({
         id: 'arp.conflict',
         severity: 'error',
         confidence: 0.85,
         component: 'arp',
-        node: v4String(ip),
-        title: `Two MACs answer for ${v4String(ip)}: ${list.join(', ')}`,
-        detail: `ARP replies for ${v4String(ip)} come from ${list.length} different MACs: a duplicate address (two pods or nodes with one IP) or a flapping failover. Traffic goes to whichever answered last.`,
+        node: home ?? v4String(ip),
+        title: `Two MACs answer for ${v4String(ip)}: ${list.join(', ')}${home ? ` (the newer one, ${macString(newcomer)}, is on ${home})` : ''}`,
+        detail:
+          `ARP replies for ${v4String(ip)} come from ${list.length} different MACs: a duplicate address (IPAM handed it out twice, or a stale pod still holds it) or a flapping failover. Traffic goes to whichever answered last.` +
+          (home ? ` ${macString(newcomer)} claimed the address ${announced.has(`${ip}/${newcomer}`) ? 'with a gratuitous ARP' : 'last'} and lives on ${home}.` : ''),
         evidence: [...macs.values()].flat(),
-        remedy: [`arping -D -c 3 ${v4String(ip)}`, `kubectl get pods -A -o wide | grep -w ${v4String(ip)}`],
+        remedy: [`arping -D -c 3 ${v4String(ip)}`, `kubectl get pods -A -o wide | grep -w ${v4String(ip)}`, `ls /var/lib/cni/networks/*/   # IPAM allocations on ${home ?? 'each node'}`],
       });
     }
     // One pod IP tunnelled from two nodes.

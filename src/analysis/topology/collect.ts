@@ -28,6 +28,8 @@ export interface TopologyObservations {
   arpRequests: PairStat[]; // a=target IP, b=sender IP, c=-1
   arpReplies: PairStat[]; // a=sender IP, b=sender MAC
   arpGratuitous: PairStat[]; // a=IP, b=MAC
+  /** ARP sent by the capturing host itself (direction known): a=sender MAC, b=sender IP. */
+  arpOutgoing: PairStat[];
   tunnelKinds: number[];
   overflow: number;
 }
@@ -44,6 +46,7 @@ interface State {
   arpRequests: PairCounter;
   arpReplies: PairCounter;
   arpGratuitous: PairCounter;
+  arpOutgoing: PairCounter;
   tunnelKinds: Set<number>;
 }
 
@@ -65,6 +68,7 @@ export const topologyCollector = defineAnalyzer<State, TopologyObservations>({
     arpRequests: new PairCounter(),
     arpReplies: new PairCounter(),
     arpGratuitous: new PairCounter(),
+    arpOutgoing: new PairCounter(),
     tunnelKinds: new Set(),
   }),
   packet(s, f, p, ctx) {
@@ -74,6 +78,7 @@ export const topologyCollector = defineAnalyzer<State, TopologyObservations>({
       if (f.arpSpa === f.arpTpa && f.arpSpa !== 0) s.arpGratuitous.add(f.arpSpa, f.arpSha, -1, n, t);
       else if (f.arpOp === 1) s.arpRequests.add(f.arpTpa, f.arpSpa, -1, n, t);
       if (f.arpOp === 2) s.arpReplies.add(f.arpSpa, f.arpSha, -1, n, t);
+      if (f.direction === 2) s.arpOutgoing.add(f.arpSha, f.arpSpa, -1, n, t);
       return;
     }
     if (f.outerIp < 0 || !f.outerV4) return;
@@ -98,7 +103,7 @@ export const topologyCollector = defineAnalyzer<State, TopologyObservations>({
     }
   },
   finish(s, ctx) {
-    const counters = [s.vtepSrc, s.vtepDst, s.podBehindSrc, s.podToDst, s.fdbUse, s.podIpBehind, s.l2Src, s.l2Dst, s.arpRequests, s.arpReplies, s.arpGratuitous];
+    const counters = [s.vtepSrc, s.vtepDst, s.podBehindSrc, s.podToDst, s.fdbUse, s.podIpBehind, s.l2Src, s.l2Dst, s.arpRequests, s.arpReplies, s.arpGratuitous, s.arpOutgoing];
     return {
       capture: ctx.capture,
       vtepSrc: s.vtepSrc.all(),
@@ -112,6 +117,7 @@ export const topologyCollector = defineAnalyzer<State, TopologyObservations>({
       arpRequests: s.arpRequests.all(),
       arpReplies: s.arpReplies.all(),
       arpGratuitous: s.arpGratuitous.all(),
+      arpOutgoing: s.arpOutgoing.all(),
       tunnelKinds: [...s.tunnelKinds],
       overflow: counters.reduce((a, c) => a + c.overflow, 0),
     };
