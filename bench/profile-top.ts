@@ -8,7 +8,7 @@
  * and line, so one function reached by several paths is one row.
  */
 import { readFileSync } from 'node:fs';
-import { relative } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 interface CallFrame {
@@ -41,6 +41,80 @@ export interface FrameRow {
   share: number;
 }
 
+// ------------------------------------------------------------------ source maps
+
+const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+
+/** Per generated line: segments [generated column, source index, source line, source column]. */
+type Mappings = Array<Array<[number, number, number, number]>>;
+
+function decodeMappings(text: string): Mappings {
+  const lines: Mappings = [];
+  let src = 0;
+  let sLine = 0;
+  let sCol = 0;
+  for (const line of text.split(';')) {
+    const segs: Array<[number, number, number, number]> = [];
+    let gCol = 0;
+    for (const seg of line.split(',')) {
+      if (seg === '') continue;
+      const v: number[] = [];
+      let shift = 0;
+      let acc = 0;
+      for (const ch of seg) {
+        const d = B64.indexOf(ch);
+        acc += (d & 31) << shift;
+        if (d & 32) shift += 5;
+        else {
+          v.push(acc & 1 ? -(acc >>> 1) : acc >>> 1);
+          acc = 0;
+          shift = 0;
+        }
+      }
+      gCol += v[0]!;
+      if (v.length >= 4) {
+        src += v[1]!;
+        sLine += v[2]!;
+        sCol += v[3]!;
+        segs.push([gCol, src, sLine, sCol]);
+      }
+    }
+    lines.push(segs);
+  }
+  return lines;
+}
+
+interface SourceMap {
+  sources: string[];
+  dir: string;
+  mappings: Mappings;
+}
+
+const maps = new Map<string, SourceMap | null>();
+
+function sourceMapOf(file: string): SourceMap | null {
+  if (maps.has(file)) return maps.get(file)!;
+  let m: SourceMap | null = null;
+  try {
+    const raw = JSON.parse(readFileSync(`${file}.map`, 'utf8')) as { sources: string[]; sourceRoot?: string; mappings: string };
+    m = { sources: raw.sources.map((s) => join(raw.sourceRoot ?? '', s)), dir: dirname(file), mappings: decodeMappings(raw.mappings) };
+  } catch {
+    m = null;
+  }
+  maps.set(file, m);
+  return m;
+}
+
+/** The TypeScript position a compiled position came from, when dist/ has its source map. */
+function original(file: string, line: number, col: number): { file: string; line: number } | null {
+  const m = sourceMapOf(file);
+  const segs = m?.mappings[line];
+  if (!m || !segs || segs.length === 0) return null;
+  let best = segs[0]!;
+  for (const s of segs) if (s[0] <= col) best = s;
+  return { file: resolve(m.dir, m.sources[best[1]]!), line: best[2] };
+}
+
 function location(cf: CallFrame, root: string): string {
   if (!cf.url) return '';
   let file = cf.url;
@@ -51,8 +125,16 @@ function location(cf: CallFrame, root: string): string {
       /* keep the URL */
     }
   }
+  let line = cf.lineNumber;
+  if (file.endsWith('.js')) {
+    const o = original(file, cf.lineNumber, cf.columnNumber);
+    if (o) {
+      file = o.file;
+      line = o.line;
+    }
+  }
   if (file.startsWith(root + '/')) file = relative(root, file);
-  return `${file}:${cf.lineNumber + 1}`;
+  return `${file}:${line + 1}`;
 }
 
 /** Self time per frame, heaviest first; `total` is the profile's sampled time. */

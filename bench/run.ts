@@ -14,6 +14,10 @@
  *   --scan               a SYN scan (one new flow per packet) vs the normal capture: cost per packet
  *   --profile            node --cpu-prof of the full analysis; the top self-time frames
  *
+ * "Full analysis" is `netdiag read FILE... --format json` (every capture's pass, the
+ * diagnosis, the JSON report); before the CLI printed the report it was the same pipeline
+ * called directly by bench/analyze-driver.mjs, which the suite falls back to.
+ *
  * Every command runs as its own child process, so its peak RSS is its own: wall time from
  * here, CPU time and peak RSS from `/usr/bin/time -v` (Debian package `time`), or, without
  * it, from a preload hook in node children and /proc polling for the external tools.
@@ -448,20 +452,27 @@ function cliPrintsReport(): boolean {
   }
 }
 
+/**
+ * The full analysis of `files`: `netdiag read FILES --format json` once the CLI prints the
+ * report, else the same pipeline called directly (bench/analyze-driver.mjs).
+ */
+function fullAnalysis(files: string[], cliReport: boolean): { cmd: string[]; keepStdout: true; note?: string } {
+  return cliReport
+    ? { cmd: netdiag('read', ...files, '--format', 'json'), keepStdout: true }
+    : { cmd: driver(...files), keepStdout: true, note: 'the CLI does not print the report yet: analyzeAll + diagnose + report run by bench/analyze-driver.mjs' };
+}
+
 function tableEntries(o: Options, main: Capture, multi: Capture[], cliReport: boolean): Entry[] {
   const F = main.path;
   const runs = o.runs;
   const bl = o.baselineRuns;
   const vx = ['-d', 'udp.port==8472,vxlan'];
   const tool = (name: string, cmd: string[]): ReturnType<Entry['plan']> => (has(name) ? { cmd } : { skip: `${name} not installed` });
-  const fallbackNote = cliReport ? undefined : 'the CLI prints the packet list here until its report path runs the analysis';
   return [
-    { id: 'full', name: 'netdiag read --format json', runs, captures: [main], plan: () => ({ cmd: netdiag('read', F, '--format', 'json'), ...(fallbackNote ? { note: fallbackNote } : {}) }) },
-    { id: 'analyze', name: 'full analysis (analyzeAll+report)', runs, captures: [main], plan: () => ({ cmd: driver(F), keepStdout: true }) },
+    { id: 'full', name: 'netdiag read --format json', runs, captures: [main], plan: () => fullAnalysis([F], cliReport) },
     { id: 'fields', name: 'netdiag read -T fields (5 fields)', runs, captures: [main], plan: () => ({ cmd: netdiag('read', F, '-T', 'fields', ...FIELDS.flatMap((f) => ['-e', f])) }) },
     { id: 'list', name: 'netdiag read --list', runs, captures: [main], plan: () => ({ cmd: netdiag('read', F, '--list') }) },
-    { id: 'multi', name: 'netdiag read A B C D --format json', runs, captures: multi, plan: () => ({ cmd: netdiag('read', ...multi.map((c) => c.path), '--format', 'json'), ...(fallbackNote ? { note: fallbackNote } : {}) }) },
-    { id: 'multi-analyze', name: 'full analysis of A B C D', runs, captures: multi, plan: () => ({ cmd: driver(...multi.map((c) => c.path)), keepStdout: true }) },
+    { id: 'multi', name: 'netdiag read A B C D --format json', runs, captures: multi, plan: () => fullAnalysis(multi.map((c) => c.path), cliReport) },
     {
       id: 'tui',
       name: 'TUI time-to-first-screen',
@@ -533,7 +544,7 @@ interface Ratio {
 function ratios(rows: Row[]): Ratio[] {
   const get = (id: string): Row | undefined => rows.find((r) => r.id === id && !r.skipped && !r.error);
   const out: Ratio[] = [];
-  for (const fid of ['full', 'analyze']) {
+  for (const fid of ['full']) {
     const f = get(fid);
     if (!f) continue;
     const vs = (id: string, label: string, target: number, share = false): void => {
@@ -577,10 +588,9 @@ async function flatMemory(o: Options, pair: [number, number], cliReport: boolean
   const rows: Row[] = [];
   for (const c of caps) {
     const runs = c.packets >= 5_000_000 ? 1 : o.runs;
-    rows.push(await measure({ id: `analyze-${c.packets}`, name: `full analysis, ${c.packets / 1e6}M packets`, runs, captures: [c], plan: () => ({ cmd: driver(c.path), keepStdout: true }) }));
-    if (cliReport) rows.push(await measure({ id: `full-${c.packets}`, name: `read --format json, ${c.packets / 1e6}M packets`, runs, captures: [c], plan: () => ({ cmd: netdiag('read', c.path, '--format', 'json') }) }));
+    rows.push(await measure({ id: `full-${c.packets}`, name: `read --format json, ${c.packets / 1e6}M packets`, runs, captures: [c], plan: () => fullAnalysis([c.path], cliReport) }));
   }
-  const a = rows.filter((r) => r.id.startsWith('analyze-'));
+  const a = rows;
   const ratio = a[0]?.rssMiB && a[1]?.rssMiB ? a[1].rssMiB / a[0].rssMiB : null;
   process.stdout.write(`\nFlat memory (${pair.map((n) => `${n / 1e6}M`).join(' vs ')} packets)\n${renderTable(rows, false)}`);
   if (ratio !== null) {
@@ -598,15 +608,9 @@ async function parallel(o: Options, cliReport: boolean): Promise<Record<string, 
   const caps = [await capture({ packets: o.packets, format: o.format, seed: '1', flows: o.flows }), await capture({ packets: o.packets, format: o.format, seed: '2', flows: o.flows })];
   const files = caps.map((c) => c.path);
   const rows = [
-    await measure({ id: 'seq', name: '2 captures, sequential (NETDIAG_NO_WORKERS=1)', runs: o.runs, captures: caps, plan: () => ({ cmd: driver(...files), env: { NETDIAG_NO_WORKERS: '1' } }) }),
-    await measure({ id: 'par', name: '2 captures, worker threads', runs: o.runs, captures: caps, plan: () => ({ cmd: driver(...files), env: { NETDIAG_NO_WORKERS: undefined } }) }),
+    await measure({ id: 'seq', name: 'read A B --format json, sequential (NETDIAG_NO_WORKERS=1)', runs: o.runs, captures: caps, plan: () => ({ ...fullAnalysis(files, cliReport), env: { NETDIAG_NO_WORKERS: '1' } }) }),
+    await measure({ id: 'par', name: 'read A B --format json, worker threads', runs: o.runs, captures: caps, plan: () => ({ ...fullAnalysis(files, cliReport), env: { NETDIAG_NO_WORKERS: undefined } }) }),
   ];
-  if (cliReport) {
-    rows.push(
-      await measure({ id: 'cli-seq', name: 'read A B --format json, sequential', runs: o.runs, captures: caps, plan: () => ({ cmd: netdiag('read', ...files, '--format', 'json'), env: { NETDIAG_NO_WORKERS: '1' } }) }),
-      await measure({ id: 'cli-par', name: 'read A B --format json, workers', runs: o.runs, captures: caps, plan: () => ({ cmd: netdiag('read', ...files, '--format', 'json'), env: { NETDIAG_NO_WORKERS: undefined } }) }),
-    );
-  }
   const ratio = rows[0]!.median > 0 && rows[1]!.median > 0 ? rows[1]!.median / rows[0]!.median : null;
   process.stdout.write(`\nParallel analysis (2 × ${o.packets} packets, ${cpus().length} cores)\n${renderTable(rows, false)}`);
   if (ratio !== null && Number.isFinite(ratio)) process.stdout.write(`parallel / sequential = ${ratio.toFixed(2)} (target ≤ 0.60: ${ratio <= 0.6 ? 'met' : 'MISSED'})\n`);
@@ -646,9 +650,8 @@ async function scan(o: Options, main: Capture | null, cliReport: boolean): Promi
   const normal = main ?? (await capture({ packets: o.packets, format: o.format, seed: '1', flows: o.flows }));
   const sc = await capture({ packets: o.packets, format: o.format, seed: '1', flows: o.flows, scan: true });
   const rows: Row[] = [];
-  rows.push(await measure({ id: 'normal', name: `full analysis, normal (${normal.flows} flows)`, runs: o.runs, captures: [normal], plan: () => ({ cmd: driver(normal.path), keepStdout: true }) }));
-  rows.push(await measure({ id: 'scan', name: `full analysis, SYN scan (${sc.flows} flows)`, runs: o.runs, captures: [sc], plan: () => ({ cmd: driver(sc.path), keepStdout: true }) }));
-  if (cliReport) rows.push(await measure({ id: 'cli-scan', name: 'read --format json, SYN scan', runs: o.runs, captures: [sc], plan: () => ({ cmd: netdiag('read', sc.path, '--format', 'json') }) }));
+  rows.push(await measure({ id: 'normal', name: `read --format json, normal (${normal.flows} connections)`, runs: o.runs, captures: [normal], plan: () => fullAnalysis([normal.path], cliReport) }));
+  rows.push(await measure({ id: 'scan', name: `read --format json, SYN scan (${sc.flows} flows)`, runs: o.runs, captures: [sc], plan: () => fullAnalysis([sc.path], cliReport) }));
   const per = rows.map((r) => ({ name: r.name, nsPerPacket: (r.median / r.packets) * 1e9, cpuNsPerPacket: r.cpuMedian !== null ? (r.cpuMedian / r.packets) * 1e9 : null, facts: reportFacts(r) }));
   process.stdout.write(`\nCost per packet vs number of flows (${o.packets} packets each)\n${renderTable(rows, false)}`);
   for (const p of per) process.stdout.write(`  ${p.name}: ${p.nsPerPacket.toFixed(0)} ns/packet wall, ${p.cpuNsPerPacket?.toFixed(0) ?? '?'} ns CPU${p.facts ? `; report: ${p.facts.flows} flows kept, ${p.facts.flowsEvicted} evicted` : ''}\n`);
@@ -662,7 +665,7 @@ async function profile(o: Options, main: Capture, cliReport: boolean): Promise<R
   const dir = join(OUT, 'prof');
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
-  const target = cliReport ? netdiag('read', main.path, '--format', 'json') : driver(main.path);
+  const target = fullAnalysis([main.path], cliReport).cmd;
   const argv = [NODE, '--cpu-prof', '--cpu-prof-dir', dir, ...target.slice(1)];
   log(`profiling: ${argv.map((a) => (a.startsWith(ROOT + '/') ? relative(ROOT, a) : a === NODE ? 'node' : a)).join(' ')}`);
   const s = await measureOnce(argv);
@@ -698,7 +701,7 @@ async function main(): Promise<void> {
     }
   }
   const cliReport = cliPrintsReport();
-  if (!cliReport) log('note: `netdiag read --format json` does not print the analysis report yet (it prints the packet list); "full analysis" rows run analyzeAll + diagnose + report directly (bench/analyze-driver.mjs)');
+  if (!cliReport) log('note: `netdiag read --format json` does not print the analysis report yet; the full-analysis rows run analyzeAll + diagnose + report directly (bench/analyze-driver.mjs)');
 
   const resultsPath = join(OUT, 'results.json');
   const results: Record<string, unknown> = existsSync(resultsPath) ? (JSON.parse(readFileSync(resultsPath, 'utf8')) as Record<string, unknown>) : {};
@@ -714,7 +717,7 @@ async function main(): Promise<void> {
   if (o.table) {
     main = await capture({ packets: o.packets, format: o.format, seed: '1', flows: o.flows });
     const wanted = (id: string): boolean => o.only === null || o.only.includes(id);
-    const needMulti = wanted('multi') || wanted('multi-analyze');
+    const needMulti = wanted('multi');
     const multi = needMulti ? [main, ...(await Promise.all(['2', '3', '4'].map(async (seed) => capture({ packets: o.packets, format: o.format, seed, flows: o.flows }))))] : [];
     const entries = tableEntries(o, main, multi, cliReport).filter((e) => wanted(e.id));
     const rows: Row[] = [];

@@ -1,6 +1,8 @@
 import { addrString } from '../addr.js';
 import { defineAnalyzer } from '../analyzer.js';
 import type { Finding } from '../finding.js';
+import { asSymptom } from '../symptoms.js';
+import { nodeOf } from '../topology/lookup.js';
 
 /**
  * ICMP and ICMPv6 errors, tied to the packet they quote. Frag-needed / packet-too-big are
@@ -115,7 +117,7 @@ export const icmpAnalyzer = defineAnalyzer<State, IcmpResult>({
     if (e.packets.length < 10) e.packets.push(p.number);
   },
   finish: (s, ctx) => ({ capture: ctx.capture, errors: [...s.errors.values()], overflow: s.overflow }),
-  diagnose(results) {
+  diagnose(results, model) {
     const findings: Finding[] = [];
     for (const r of results) {
       if (!r) continue;
@@ -128,7 +130,7 @@ export const icmpAnalyzer = defineAnalyzer<State, IcmpResult>({
         const tunnelPort = e.quotedProto === 17 && [8472, 4789, 6081, 8285, 4790].includes(e.quotedDport);
         const proto = e.quotedProto === 6 ? 'tcp' : e.quotedProto === 17 ? 'udp' : `proto ${e.quotedProto}`;
         const target = `${e.quotedDst}${e.quotedDport ? ` ${proto}/${e.quotedDport}` : ''}`;
-        findings.push({
+        const f: Finding = {
           id: tunnelPort && portUnreach ? 'icmp.tunnel-port-unreachable' : prohibited ? 'icmp.prohibited' : `icmp.${e.type}.${e.code}`,
           severity: tunnelPort || prohibited ? 'error' : e.type === 11 ? 'warning' : 'warning',
           confidence: Math.min(0.95, 0.6 + 0.05 * e.count),
@@ -150,7 +152,8 @@ export const icmpAnalyzer = defineAnalyzer<State, IcmpResult>({
               : e.type === 11
                 ? [`ip route get ${e.quotedDst}   # on ${e.reporter}`, `traceroute -n ${e.quotedDst}`]
                 : [`ip route get ${e.quotedDst}   # on ${e.reporter}`],
-        });
+        };
+        findings.push(tunnelPort ? f : asSymptom(f, model, [nodeOf(model.topology, e.reporter), nodeOf(model.topology, e.quotedSrc), nodeOf(model.topology, e.quotedDst)]));
       }
     }
     return findings;

@@ -16,13 +16,14 @@ import { bgpAnalyzer } from './bgp.js';
  */
 export const analyzers: readonly Analyzer[] = [
   topologyCollector as Analyzer,
+  // Causes first: later analyzers read model.findings to tell symptoms from causes.
   fdbAnalyzer as Analyzer,
-  tunnelAnalyzer as Analyzer,
-  icmpAnalyzer as Analyzer,
-  mtuAnalyzer as Analyzer,
-  tcpAnalyzer as Analyzer,
+  nodeStateAnalyzer as Analyzer,
   arpAnalyzer as Analyzer,
   bgpAnalyzer as Analyzer,
+  tunnelAnalyzer as Analyzer,
+  mtuAnalyzer as Analyzer,
+  icmpAnalyzer as Analyzer,
+  tcpAnalyzer as Analyzer,
   captureAnalyzer as Analyzer,
-  nodeStateAnalyzer as Analyzer,
 ];

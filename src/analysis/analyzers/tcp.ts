@@ -1,6 +1,8 @@
 import { defineAnalyzer } from '../analyzer.js';
 import type { Evidence, Finding } from '../finding.js';
 import type { FlowSummary } from '../flow-table.js';
+import { asSymptom } from '../symptoms.js';
+import { nodeOf } from '../topology/lookup.js';
 
 /**
  * TCP symptoms: handshakes that fail (no SYN-ACK, or a reset) and retransmission storms,
@@ -44,7 +46,8 @@ export const tcpAnalyzer = defineAnalyzer<null, null>({
         if (!t || t.syn === 0) continue;
         const target = t.handshake === 'syn-only' && t.syn >= 2 ? noAnswer : t.handshake === 'reset' ? refused : null;
         if (!target) continue;
-        const key = `${f.dst}:${f.dport}${pathOf(f)}`;
+        // One finding per service, whatever capture point or interface saw it.
+        const key = `${f.dst}:${f.dport}`;
         let g = target.get(key);
         if (!g) target.set(key, (g = { dst: f.dst, dport: f.dport, path: pathOf(f), node: f.outerDst ?? null, flows: [], synRetries: 0 }));
         g.flows.push({ capture, f });
@@ -100,6 +103,9 @@ export const tcpAnalyzer = defineAnalyzer<null, null>({
         });
       }
     });
-    return findings;
+    return findings.map((x) => {
+      const flows = model.flows.flat().filter((f) => x.evidence.some((e) => e.note.startsWith(f.key)));
+      return asSymptom(x, model, flows.flatMap((f) => [f.outerSrc, f.outerDst, nodeOf(model.topology, f.src), nodeOf(model.topology, f.dst)]));
+    });
   },
 });
