@@ -1,7 +1,7 @@
 import type { ProtocolModule } from '../src/decode/dissector.js';
 import { frame } from './frame.js';
 import { sll } from './sll.js';
-import { nullLink, loopLink } from './null.js';
+import { nullLink } from './null.js';
 import { raw } from './raw.js';
 import { eth, llc } from './eth.js';
 import { vlan, ieee8021ad } from './vlan.js';
@@ -25,7 +25,6 @@ export const protocolModules: readonly ProtocolModule[] = [
   frame,
   sll,
   nullLink,
-  loopLink,
   raw,
   eth,
   llc,

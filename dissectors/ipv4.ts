@@ -62,7 +62,12 @@ export const ipv4: ProtocolModule = {
       fixed('ip.dsfield', 'Differentiated Services Field', 'uint', 1, 1, { base: 'hex' }),
       fixed('ip.dsfield.dscp', 'DSCP', 'uint', 1, 1, { mask: 0xfc }),
       fixed('ip.dsfield.ecn', 'ECN', 'uint', 1, 1, { mask: 0x03 }),
-      fixed('ip.len', 'Total Length', 'uint', 2, 2),
+      field('ip.len', 'Total Length', 'uint', (p, i, out) => {
+        if (p.hdrEnd[i]! - p.start[i]! < 4) return;
+        const v = u16(p.layerBuf[i]!, p.start[i]! + 2);
+        // Zero: a TSO/BIG TCP super-packet whose real length only the frame knows, as tshark reports it.
+        out.pushNum(v === 0 && (p.aux[i]! & AUX_QUOTED) === 0 && p.layerBuf[i] === p.buf ? p.wireLen - (p.start[i]! - p.base) : v);
+      }),
       fixed('ip.id', 'Identification', 'uint', 4, 2, { base: 'hex_dec' }),
       fixed('ip.flags', 'Flags', 'uint', 6, 1, { base: 'hex', mask: 0xe0, bits: 8 }),
       fixed('ip.flags.rb', 'Reserved bit', 'bool', 6, 1, { mask: 0x80 }),

@@ -107,18 +107,3 @@ export const nullLink: ProtocolModule = {
     },
   },
 };
-
-/**
- * Kept for the registration list: Wireshark shows LINKTYPE_LOOP as `null` with the same
- * fields, so `null` above dissects both link types and this entry never runs.
- */
-export const loopLink: ProtocolModule = {
-  dissector: {
-    name: 'loop',
-    label: 'OpenBSD loopback',
-    fields: [],
-    decode(p, i) {
-      p.hdrEnd[i] = p.start[i]!;
-    },
-  },
-};

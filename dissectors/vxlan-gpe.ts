@@ -46,6 +46,8 @@ export const vxlanGpe: ProtocolModule = {
       fixed('vxlan.p_bit', 'Next Protocol Bit', 'uint', 0, 1, { mask: 0x04 }),
       fixed('vxlan.o_bit', 'OAM bit', 'uint', 0, 1, { mask: 0x01 }),
       fixed('vxlan.reserved_16', 'Reserved', 'uint', 1, 2),
+      // Wireshark fills the same field as plain VXLAN, so filters on vxlan.vni see both.
+      fixed('vxlan.vni', 'VXLAN Network Identifier (VNI)', 'uint', 4, 3),
       fixed('vxlan.next_proto', 'Next Protocol', 'uint', 3, 1, {
         names: { 1: 'IPv4', 2: 'IPv6', 3: 'Ethernet', 4: 'Network Service Header', 5: 'MPLS' },
       }),

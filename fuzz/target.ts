@@ -298,7 +298,7 @@ export interface PipelineResult {
  * The whole pipeline in audit mode: the analysis pass, the diagnosis, the report and its
  * text and Markdown renderings. None may throw; the renderings carry no control character.
  */
-export async function auditPipeline(buf: Buffer, name: string, flowCapacity = 256): Promise<PipelineResult> {
+export async function auditPipeline(buf: Buffer, name: string, flowCapacity = 256, command: string[] = ['netdiag', 'read', name]): Promise<PipelineResult> {
   let r: CaptureReader;
   try {
     r = CaptureReader.fromBuffer(buf, name);
@@ -310,7 +310,7 @@ export async function auditPipeline(buf: Buffer, name: string, flowCapacity = 25
   try {
     const result = await analyzeReader(r, { name, path: '-' }, 0, { flowCapacity });
     const { model, findings } = diagnose([result], null);
-    const report = buildReport(model, findings, '0.0.0', ['netdiag', 'diagnose', name]);
+    const report = buildReport(model, findings, '0.0.0', command);
     const text = renderText(report);
     const markdown = renderMarkdown(report);
     const bad = CONTROL.exec(text) ?? CONTROL.exec(markdown);

@@ -13,8 +13,14 @@ export const TABLE_SIZES: Readonly<Record<string, number>> = {
 };
 
 export interface FieldRef {
+  /** The first protocol that defines the field, and its definition. */
   readonly proto: number;
   readonly def: FieldDef;
+  /**
+   * The definition per protocol id: a field name may be filled by several protocols, as in
+   * Wireshark (VXLAN-GPE's VNI is `vxlan.vni`). Consumers look layers up here.
+   */
+  readonly byProto: Array<FieldDef | undefined>;
 }
 
 /**
@@ -46,8 +52,16 @@ export class Registry {
       this.anomalies.define(`${d.name}.${suffix}`, severity, text);
     }
     for (const f of d.fields) {
-      if (this.fieldIndex.has(f.name)) throw new Error(`field ${f.name} defined twice`);
-      this.fieldIndex.set(f.name, { proto: id, def: f });
+      const known = this.fieldIndex.get(f.name);
+      if (known) {
+        if (known.byProto[id]) throw new Error(`field ${f.name} defined twice by ${d.name}`);
+        if (known.def.type !== f.type) throw new Error(`field ${f.name}: ${d.name} gives it type ${f.type}, not ${known.def.type}`);
+        known.byProto[id] = f;
+        continue;
+      }
+      const byProto: Array<FieldDef | undefined> = [];
+      byProto[id] = f;
+      this.fieldIndex.set(f.name, { proto: id, def: f, byProto });
     }
     this.pending.push(mod);
   }

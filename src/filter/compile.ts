@@ -463,15 +463,15 @@ export function compileTree(reg: Registry, src: string, tree: Expr): Compiled {
 
   /** True if some occurrence of the field satisfies vp; stops at the first that does. */
   const anyOf = (f: Extract<Operand, { kind: 'field' }>, vp: VP): Pred => {
-    const proto = f.ref.proto;
-    const def = f.ref.def;
+    const byProto = f.ref.byProto;
     const sink = newSink();
     return (p) => {
       sink.n = 0;
       const n = p.nLayers;
       const protos = p.proto;
       for (let i = 0; i < n; i++) {
-        if (protos[i] !== proto) continue;
+        const def = byProto[protos[i]!];
+        if (def === undefined) continue;
         const from = sink.n;
         def.get(p, i, sink);
         for (let k = from; k < sink.n; k++) if (vp(sink, k)) return true;
@@ -482,15 +482,15 @@ export function compileTree(reg: Registry, src: string, tree: Expr): Compiled {
 
   /** True if the field occurs and every occurrence satisfies vp. */
   const allOf = (f: Extract<Operand, { kind: 'field' }>, vp: VP): Pred => {
-    const proto = f.ref.proto;
-    const def = f.ref.def;
+    const byProto = f.ref.byProto;
     const sink = newSink();
     return (p) => {
       sink.n = 0;
       const n = p.nLayers;
       const protos = p.proto;
       for (let i = 0; i < n; i++) {
-        if (protos[i] !== proto) continue;
+        const def = byProto[protos[i]!];
+        if (def === undefined) continue;
         const from = sink.n;
         def.get(p, i, sink);
         for (let k = from; k < sink.n; k++) if (!vp(sink, k)) return false;
@@ -499,10 +499,10 @@ export function compileTree(reg: Registry, src: string, tree: Expr): Compiled {
     };
   };
 
-  const fill = (p: PacketView, proto: number, def: FieldDef, sink: FieldSink): void => {
+  const fill = (p: PacketView, byProto: Array<FieldDef | undefined>, sink: FieldSink): void => {
     sink.n = 0;
     const n = p.nLayers;
-    for (let i = 0; i < n; i++) if (p.proto[i] === proto) def.get(p, i, sink);
+    for (let i = 0; i < n; i++) byProto[p.proto[i]!]?.get(p, i, sink);
   };
 
   const present = (o: Operand): Pred => {
@@ -578,21 +578,21 @@ export function compileTree(reg: Registry, src: string, tree: Expr): Compiled {
     const cmp = pairCmp(l.cls, numReader(l), numReader(r));
     const sa = newSink();
     const sb = newSink();
-    const { proto: pa, def: da } = l.ref;
-    const { proto: pb, def: db } = r.ref;
+    const pa = l.ref.byProto;
+    const pb = r.ref.byProto;
     if (q === 'any') {
       return (p) => {
-        fill(p, pa, da, sa);
+        fill(p, pa, sa);
         if (sa.n === 0) return false;
-        fill(p, pb, db, sb);
+        fill(p, pb, sb);
         for (let i = 0; i < sa.n; i++) for (let j = 0; j < sb.n; j++) if (test(cmp(sa, i, sb, j))) return true;
         return false;
       };
     }
     return (p) => {
-      fill(p, pa, da, sa);
+      fill(p, pa, sa);
       if (sa.n === 0) return false;
-      fill(p, pb, db, sb);
+      fill(p, pb, sb);
       if (sb.n === 0) return false;
       for (let i = 0; i < sa.n; i++) for (let j = 0; j < sb.n; j++) if (!test(cmp(sa, i, sb, j))) return false;
       return true;

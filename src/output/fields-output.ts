@@ -174,7 +174,7 @@ export class FieldsOutput {
       }
       const { ref, sink } = c;
       sink.reset();
-      for (let i = 0; i < p.nLayers; i++) if (p.proto[i] === ref.proto) ref.def.get(p, i, sink);
+      for (let i = 0; i < p.nLayers; i++) ref.byProto[p.proto[i]!]?.get(p, i, sink);
       vals.push(formatValues(ref.def, sink, this.o.occurrence, this.o.aggregator));
     }
     return vals;

@@ -39,8 +39,7 @@ export function values(p: PacketView, name: string): string[] {
   if (!ref) throw new Error(`no field ${name}`);
   const sink = new FieldSink();
   for (let i = 0; i < p.nLayers; i++) {
-    if (p.proto[i] !== ref.proto) continue;
-    ref.def.get(p, i, sink);
+    ref.byProto[p.proto[i]!]?.get(p, i, sink);
   }
   const out: string[] = [];
   for (let k = 0; k < sink.n; k++) out.push(formatValue(ref.def, sink, k));
