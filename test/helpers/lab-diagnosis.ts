@@ -32,6 +32,9 @@ export async function diagnoseScenario(dir: string): Promise<{ truth: Truth; fin
  * and cites a capture (or node state) of that scenario; a healthy one has no error or warning.
  */
 export function expectDiagnosis(truth: Truth, findings: Finding[]): void {
+  // Evidence always names one capture point of this run (or a node's state).
+  const points = new Set(Object.keys(truth.captures));
+  for (const f of findings) for (const e of f.evidence) expect(points.has(e.capture) || e.capture.startsWith('node-state:'), `${f.id} cites "${e.capture}"`).toBe(true);
   const problems = findings.filter((f) => f.severity !== 'info');
   const summary = problems.map((f) => `${f.severity} ${f.component}@${f.node} ${f.id}: ${f.title}`).join('\n');
   if (truth.component === null) {
@@ -42,6 +45,6 @@ export function expectDiagnosis(truth: Truth, findings: Finding[]): void {
   expect(top, `${truth.scenario}: no finding`).toBeDefined();
   expect(`${top!.component}@${top!.node}`, `${truth.scenario}:\n${summary}`).toBe(`${truth.component}@${truth.node}`);
   const cited = top!.evidence.map((e) => e.capture);
-  const known = [...Object.keys(truth.captures), ...Object.keys(truth.captures).map((c) => c)];
+  const known = Object.keys(truth.captures);
   expect(cited.some((c) => known.includes(c) || c.startsWith('node-state:')), `${truth.scenario}: evidence cites ${cited.join(', ')}`).toBe(true);
 }

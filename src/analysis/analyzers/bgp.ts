@@ -78,8 +78,10 @@ function dirOf(s: State, from: string, to: string, time: number): Direction {
   return d;
 }
 
-function sessions(results: ReadonlyArray<BgpResult | undefined>): Map<string, { a: string; b: string; dirs: Direction[]; capture: string[] }> {
-  const out = new Map<string, { a: string; b: string; dirs: Direction[]; capture: string[] }>();
+type SeenDirection = Direction & { capture: string };
+
+function sessions(results: ReadonlyArray<BgpResult | undefined>): Map<string, { a: string; b: string; dirs: SeenDirection[]; capture: string[] }> {
+  const out = new Map<string, { a: string; b: string; dirs: SeenDirection[]; capture: string[] }>();
   for (const r of results) {
     if (!r) continue;
     for (const d of r.directions) {
@@ -87,7 +89,7 @@ function sessions(results: ReadonlyArray<BgpResult | undefined>): Map<string, { 
       const k = `${a}|${b}`;
       let s = out.get(k);
       if (!s) out.set(k, (s = { a: a!, b: b!, dirs: [], capture: [] }));
-      s.dirs.push(d);
+      s.dirs.push({ ...d, capture: r.capture });
       if (!s.capture.includes(r.capture)) s.capture.push(r.capture);
     }
   }
@@ -154,7 +156,6 @@ export const bgpAnalyzer = defineAnalyzer<State, BgpResult>({
   diagnose(results, model) {
     const findings: Finding[] = [];
     const all = sessions(results);
-    const caps = (cs: string[]) => cs.join(', ');
     // NOTIFICATIONs: who is at fault depends on the error.
     const byTarget = new Map<string, Notification[]>();
     for (const r of results) for (const n of r?.notifications ?? []) {
@@ -224,7 +225,7 @@ export const bgpAnalyzer = defineAnalyzer<State, BgpResult>({
           node: silent,
           title: `${silent} never answers BGP OPEN from ${openA ? s.a : s.b}`,
           detail: `${openA ? s.a : s.b} opens a BGP session to ${silent} but no OPEN comes back: BIRD on ${silent} is not configured with this peer, or not running.`,
-          evidence: [...ab, ...ba].map((d) => ({ capture: caps(s.capture), packets: d.packets, count: d.packets.length, note: `${d.from} → ${d.to}${d.open ? ' OPEN' : ''}` })),
+          evidence: [...ab, ...ba].map((d) => ({ capture: d.capture, packets: d.packets, count: d.packets.length, note: `${d.from} → ${d.to}${d.open ? ' OPEN' : ''}` })),
           remedy: [`birdc show protocols   # on ${silent}`, `ss -tlnp | grep 179   # on ${silent}`],
         });
         continue;
@@ -280,7 +281,7 @@ export const bgpAnalyzer = defineAnalyzer<State, BgpResult>({
           node: sp,
           title: `${sp} has BGP sessions up but announces no pod routes`,
           detail: `The other speakers announce their pod blocks, but no UPDATE from ${sp} carries a prefix${podsBehind.length ? ` (pods of ${podsBehind.map((c) => c.cidr).join(', ')} live behind it)` : ''}: traffic to ${sp}'s pods has no route on the other nodes.`,
-          evidence: [...all.values()].filter((s) => s.a === sp || s.b === sp).flatMap((s) => s.dirs.filter((d) => d.from === sp).map((d) => ({ capture: caps(s.capture), packets: d.packets, count: d.updates, note: `${d.updates} UPDATE(s) from ${sp} to ${d.to}, no NLRI` }))),
+          evidence: [...all.values()].filter((s) => s.a === sp || s.b === sp).flatMap((s) => s.dirs.filter((d) => d.from === sp).map((d) => ({ capture: d.capture, packets: d.packets, count: d.updates, note: `${d.updates} UPDATE(s) from ${sp} to ${d.to}, no NLRI` }))),
           remedy: [`birdc show route export <protocol>   # on ${sp}: what it exports`, 'calicoctl ipam show --show-blocks', `birdc show protocols all   # on ${sp}: export filter`],
         });
       }
@@ -295,7 +296,10 @@ export const bgpAnalyzer = defineAnalyzer<State, BgpResult>({
         node: from,
         title: `${from} withdraws ${ws.length} route${ws.length === 1 ? '' : 's'}: ${[...new Set(ws.map((w) => w.prefix))].slice(0, 4).join(', ')}`,
         detail: `BGP UPDATEs from ${from} withdraw pod routes: the pods behind them become unreachable from its peers until they are announced again.`,
-        evidence: [{ capture: 'bgp', packets: ws.map((w) => w.packet).slice(0, 10), count: ws.length, note: 'withdrawn prefixes' }],
+        evidence: results.flatMap((r) => {
+          const mine = (r?.withdrawn ?? []).filter((w) => w.from === from);
+          return r && mine.length ? [{ capture: r.capture, packets: mine.map((w) => w.packet).slice(0, 10), count: mine.length, note: 'withdrawn prefixes' }] : [];
+        }),
         remedy: [`birdc show route   # on ${from}`],
       });
     }
