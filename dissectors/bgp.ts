@@ -197,6 +197,7 @@ let A_OPEN = 0;
 let A_UPDATE = 0;
 let A_PREFIX = 0;
 let A_AS_PATH = 0;
+let A_NOTIFY = 0;
 
 // ---------------------------------------------------------------------------------------
 // Stream table: next expected sequence number and the partial message, per direction.
@@ -405,6 +406,14 @@ function validate(p: PacketView, k: number): void {
   }
   if (type === BGP_OPEN) validateOpen(p, k, b, s, e);
   else if (type === BGP_UPDATE) validateUpdate(p, k, b, s, e);
+  else if (type === BGP_NOTIFICATION && u8(b, s + 19) === 6) {
+    const sub = u8(b, s + 20);
+    const data = len - 21;
+    // RFC 9003: a shutdown communication's length byte covers exactly what follows it.
+    if ((sub === 2 || sub === 4) && data > 0 && u8(b, s + 21) !== data - 1) p.anomaly(k, A_NOTIFY);
+    // RFC 8538: a Hard Reset carries the error code and subcode it stands for.
+    else if (sub === 9 && data < 2) p.anomaly(k, A_NOTIFY);
+  }
 }
 
 // Results of optParams(), to avoid allocating per call.
@@ -1180,6 +1189,7 @@ export const bgp: ProtocolModule = {
     update_bad: ['error', 'BGP UPDATE lengths (withdrawn routes, path attributes) run past the message'],
     prefix_bad: ['error', 'BGP prefix length invalid or prefix runs past its field'],
     as_path_bad: ['error', 'BGP AS_PATH segments do not fit the attribute'],
+    notification_data_bad: ['warning', 'BGP NOTIFICATION data malformed: shutdown communication length wrong, or Hard Reset without the error it stands for'],
   },
   dissector: {
     name: 'bgp',
@@ -1314,6 +1324,7 @@ export const bgp: ProtocolModule = {
       A_UPDATE = reg.anomaly('bgp.update_bad');
       A_PREFIX = reg.anomaly('bgp.prefix_bad');
       A_AS_PATH = reg.anomaly('bgp.as_path_bad');
+      A_NOTIFY = reg.anomaly('bgp.notification_data_bad');
     },
     decode(p, i) {
       firstFilled = false;

@@ -71,6 +71,7 @@ async function main(): Promise<void> {
   const shared = new SharedArrayBuffer(8 + MAX_INPUT);
   const counter = new Int32Array(shared, 0, 2);
   const found: Uint8Array[] = [];
+  const hung: string[] = [];
   const crashes = new Map<string, string>();
   let hangs = 0;
   let restarts = 0;
@@ -91,7 +92,7 @@ async function main(): Promise<void> {
 
   const runWorker = (): Promise<void> =>
     new Promise((resolve) => {
-      const data: WorkerData = { seed: (args.seed + restarts * 7919) >>> 0, deadline, coverage: args.coverage, root: ROOT, crasherDir: args.crashers, shared, corpus: found };
+      const data: WorkerData = { seed: (args.seed + restarts * 7919) >>> 0, deadline, coverage: args.coverage, root: ROOT, crasherDir: args.crashers, shared, corpus: found, skip: hung };
       // TypeScript loader hooks do not reach worker threads by themselves: register tsx there first.
       const boot = `import('tsx/esm/api').then((t) => { t.register(); return import(${JSON.stringify(new URL('./worker.ts', import.meta.url).href)}); })`;
       const w = new Worker(boot, { eval: true, workerData: data });
@@ -110,9 +111,11 @@ async function main(): Promise<void> {
         // The same input for HANG_MS: keep it and go on in a new worker.
         const len = Atomics.load(counter, 1);
         const input = new Uint8Array(shared, 8, len).slice();
+        hung.push(createHash('sha1').update(input).digest('hex'));
         const sig = `hang: no progress for ${HANG_MS / 1000} s`;
         const hash = save(input, sig, sig);
-        crashes.set(`hang ${hash}`, hash);
+        crashes.set(sig + ` (${hash})`, hash);
+        process.stdout.write(`hang ${hash}: ${sig}\n`);
         hangs++;
         clearInterval(watch);
         void w.terminate();

@@ -133,7 +133,7 @@ export class Mutator {
 
   /** One to four stacked mutations of `input`, `other` available for splicing. */
   mutate(input: Buffer, other: Buffer): Buffer {
-    let b = Buffer.from(input);
+    let b: Buffer = Buffer.from(input);
     const n = 1 + this.rng.int(4);
     for (let k = 0; k < n; k++) b = this.once(b, other);
     return b.length > MAX_INPUT ? b.subarray(0, MAX_INPUT) : b;

@@ -8,6 +8,7 @@
  * are run again one by one to find which did, and those join the corpus. Cheaper
  * signals (protocol at depth, anomaly ids, reader problem kinds) are checked per input.
  */
+import { createHash } from 'node:crypto';
 import { parentPort, workerData } from 'node:worker_threads';
 import { Coverage } from './coverage.js';
 
@@ -20,6 +21,8 @@ export interface WorkerData {
   shared: SharedArrayBuffer;
   /** Inputs found by an earlier worker of the same run (after a hang restart). */
   corpus: Uint8Array[];
+  /** sha1 of inputs that hung an earlier worker: not run again. */
+  skip: string[];
 }
 
 export type WorkerMessage =
@@ -48,7 +51,8 @@ const mutator = new Mutator(reg, rng);
 const counter = new Int32Array(wd.shared, 0, 2);
 const bytes = new Uint8Array(wd.shared, 8);
 
-const corpus: Buffer[] = [...loadSeeds(wd.root, wd.crasherDir), ...wd.corpus.map((u) => Buffer.from(u))];
+const skip = new Set(wd.skip);
+const corpus: Buffer[] = [...loadSeeds(wd.root, wd.crasherDir), ...wd.corpus.map((u) => Buffer.from(u))].filter((b) => !skip.has(createHash('sha1').update(b).digest('hex')));
 const seeds = corpus.length - wd.corpus.length;
 const tuples = new Set<string>();
 let execs = 0;
@@ -101,15 +105,19 @@ function pick(): Buffer {
 
 // Every seed once, so the coverage starts from what the corpus already reaches.
 cov?.take();
+let lastStats = Date.now();
 for (const s of corpus) {
   publish(s);
   await run(s, true);
   execs++;
+  if (Date.now() - lastStats > 2000) {
+    lastStats = Date.now();
+    port.postMessage(stats('stats'));
+  }
 }
 cov?.take();
 
 const BATCH = 16;
-let lastStats = Date.now();
 while (Date.now() < wd.deadline) {
   const batch: Buffer[] = [];
   for (let k = 0; k < BATCH; k++) {

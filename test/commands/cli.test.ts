@@ -5,9 +5,18 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, spawnCli, tempPath, tshark, udpPacket, vxlanSyn, writePcap } from './harness.js';
 
 describe('netdiag exit codes and streams', () => {
-  it('exits 0 and prints the packet list when stdout is not a terminal', async () => {
+  it('exits 0 and prints the plain-text report when stdout is not a terminal', async () => {
     const r = await spawnCli(['read', writePcap([{ data: vxlanSyn() }, { data: udpPacket(Buffer.from('x')) }])]);
     expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/^netdiag \S+ — /);
+    expect(r.stdout).toContain('Findings');
+    // Piped output carries no colour escapes.
+    expect(r.stdout).not.toContain('\u001b[');
+  });
+
+  it('prints the packet list with --format packets when stdout is not a terminal', async () => {
+    const r = await spawnCli(['read', '--format', 'packets', writePcap([{ data: vxlanSyn() }, { data: udpPacket(Buffer.from('x')) }])]);
     expect(r.status).toBe(0);
     expect(r.stdout.trimEnd().split('\n')).toHaveLength(2);
   });

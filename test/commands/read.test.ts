@@ -151,14 +151,23 @@ describe('netdiag read with several captures', () => {
 });
 
 describe('netdiag read output choices', () => {
-  it('prints the packet list without packet options (the report falls back to it) and with --format packets', async () => {
+  it('prints the report without packet options, and the packet list with --list or --format packets', async () => {
     const path = writePcap(mixed());
     const plain = await readInProcess({ files: [path] });
     const list = await readInProcess({ files: [path], list: true });
     const packets = await readInProcess({ files: [path], format: 'packets' });
     expect(frames(list.stdout)).toHaveLength(6);
-    expect(plain.stdout).toBe(list.stdout);
+    expect(plain.stdout).toMatch(/^netdiag \S+ — /);
+    expect(plain.exitCode).toBe(0);
     expect(packets.stdout).toBe(list.stdout);
+  });
+
+  it('prints the report as JSON with the documented schema', async () => {
+    const r = await readInProcess({ files: [writePcap(mixed())], format: 'json' });
+    const doc = JSON.parse(r.stdout) as Record<string, unknown>;
+    expect(doc['schemaVersion']).toBe(1);
+    for (const k of ['netdiag', 'verdict', 'captures', 'topology', 'flows', 'findings']) expect(doc).toHaveProperty(k);
+    expect((doc['captures'] as Array<{ packets: number }>)[0]!.packets).toBe(6);
   });
 
   it('writes to --output FILE instead of stdout', async () => {

@@ -420,6 +420,23 @@ describe('bgp', () => {
     expect(found.slice(3)).toEqual(cases.map(([, a]) => [a]));
   });
 
+  it('flags a shutdown communication of the wrong length and a Hard Reset without its error', () => {
+    setAudit(true);
+    const b = session();
+    const text = Buffer.from('0123456789');
+    const cases: Array<[Buffer, string[]]> = [
+      [bgpNotification({ code: 6, subcode: 4, data: Buffer.concat([Buffer.from([10]), text, Buffer.from('ExtraData')]) }), ['bgp.notification_data_bad']],
+      [bgpNotification({ code: 6, subcode: 2, data: Buffer.concat([Buffer.from([64]), text]) }), ['bgp.notification_data_bad']],
+      [bgpNotification({ code: 6, subcode: 2, data: Buffer.from([0]) }), []],
+      [bgpNotification({ code: 6, subcode: 9 }), ['bgp.notification_data_bad']],
+      [HARD_RESET, []],
+    ];
+    const recs = [...b.handshake(), ...cases.map(([m]) => b.segment(m))].map((bytes) => ({ bytes }));
+    expect(ours(recs, [...HEADER, ...NOTIFY_FIELDS])).toEqual(theirs(recs, [...HEADER, ...NOTIFY_FIELDS]));
+    const dec = makeDecoder();
+    expect(recs.map((r) => anomalies(decodeBytes(dec, r.bytes))).slice(3)).toEqual(cases.map(([, a]) => a));
+  });
+
   it('shows an over-long message as tshark does but still gives it to analyzers', () => {
     setAudit(true);
     const b = session();

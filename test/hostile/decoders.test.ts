@@ -38,9 +38,9 @@ const samples = packetSamples();
  * Decode one packet; the failure text names the input. Decoder state (BGP reassembly)
  * carries over from the packets before, as in a capture.
  */
-function decodeOne(pk: RawPacket, what: string, auditor = full): ReturnType<PacketAuditor['packet']> {
+function decodeOne(pk: Omit<RawPacket, 'wireLen'> & { wireLen?: number }, what: string, auditor = full): ReturnType<PacketAuditor['packet']> {
   try {
-    return auditor.packet(pk.bytes, pk.linktype, { wireLen: pk.wireLen });
+    return auditor.packet(pk.bytes, pk.linktype, { wireLen: pk.wireLen ?? pk.bytes.length });
   } catch (e) {
     (e as Error).message = `${what} [linktype ${pk.linktype}, ${pk.bytes.toString('hex')}]: ${(e as Error).message}`;
     throw e;

@@ -339,7 +339,7 @@ describe('gzip streams cut short or corrupt', () => {
       for (const cut of new Set([12, Math.floor(z.length / 4), Math.floor(z.length / 2), z.length - 9, z.length - 4, z.length - 1])) {
         const what = `${b.file.name} gzipped, cut to ${cut} of ${z.length}`;
         const part = z.subarray(0, cut);
-        const path = join(dir, 'cut.pcap.gz');
+        const path = join(dir, `cut-${named}-${cut}.pcap.gz`);
         writeFileSync(path, part);
         for (const rd of [read(part), await readFile(path)]) {
           if (rd.refused !== null) {

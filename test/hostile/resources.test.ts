@@ -31,7 +31,7 @@ function heapAfterGc(): number {
  * first packet of its flow, to one destination: what a SYN scan looks like from the
  * target. Built by patching one template, checksums kept right.
  */
-function scan(n: number, dport: number, payload = Buffer.alloc(0), flags = 'S'): Buffer {
+function scan(n: number, dport: number, payload: Buffer = Buffer.alloc(0), flags = 'S'): Buffer {
   const tpl = ethernet(
     { src: '52:54:00:c6:12:01', dst: '52:54:00:c6:12:02', type: ETHERTYPE.IPV4 },
     ipTcp({ src: '10.0.0.1', dst: '100.96.2.7', sport: 1024, dport, seq: 1, ack: flags === 'S' ? 0 : 1, flags, window: 1024 }, payload),
