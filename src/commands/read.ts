@@ -311,6 +311,7 @@ export async function runReport(ctx: ReadContext): Promise<ReportResult> {
     import('../report/markdown.js'),
     import('../version.js'),
   ]);
+  const { safeJson } = await import('../output/json-text.js');
   const format = args.format ?? 'text';
   if (format === 'html') {
     io.stderr('netdiag: --format html is not available yet; use text, markdown or json\n');
@@ -355,7 +356,7 @@ export async function runReport(ctx: ReadContext): Promise<ReportResult> {
   const { model, findings } = diagnose(results, nodeState);
   const report = buildReport(model, findings, version(), ['netdiag', ...process.argv.slice(2)]);
   const out = ctx.text();
-  if (format === 'json') out.write(JSON.stringify(report, null, 2) + '\n');
+  if (format === 'json') out.write(safeJson(report, 2) + '\n');
   else if (format === 'markdown') out.write(renderMarkdown(report));
   else out.write(renderText(report, args.output === undefined && io.stdoutIsTTY && useColor(process.stdout) ? COLOR : PLAIN));
   const threshold = args.failOn === 'warning' ? ['error', 'warning'] : args.failOn === 'error' ? ['error'] : [];

@@ -1,4 +1,5 @@
 import { FieldSink } from '../decode/field-sink.js';
+import { safeJson } from './json-text.js';
 import type { PacketView } from '../decode/packet-view.js';
 import type { Registry } from '../decode/registry.js';
 import { formatValue } from './field-format.js';
@@ -70,7 +71,7 @@ export class JsonOutput {
   }
 
   packet(p: PacketView, captureLabel?: string): boolean {
-    const text = JSON.stringify(this.packetObject(p, captureLabel), null, 2)
+    const text = safeJson(this.packetObject(p, captureLabel), 2)
       .split('\n')
       .map((l) => '  ' + l)
       .join('\n');

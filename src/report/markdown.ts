@@ -4,7 +4,7 @@ import type { Report } from './report.js';
 /** Markdown for a ticket (GitHub/GitLab/Jira render it): tables, collapsible detail. */
 export function renderMarkdown(r: Report): string {
   const out: string[] = [];
-  const code = (s: string) => '`' + s.replace(/`/g, "'").replace(/[\u0000-\u001f\u007f]/g, '?') + '`';
+  const code = (s: string) => '`' + s.replace(/`/g, "'").replace(/[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, '?') + '`';
   out.push(`## netdiag: ${md(r.verdict)}`);
   out.push('');
   out.push('| # | Severity | Component | Node | Finding | Confidence |');
@@ -27,7 +27,7 @@ export function renderMarkdown(r: Report): string {
       out.push('Check / fix on the node:');
       out.push('');
       out.push('```sh');
-      for (const x of f.remedy) out.push(x.replace(/```/g, "'''").replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, '?'));
+      for (const x of f.remedy) out.push(x.replace(/```/g, "'''").replace(/[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, '?'));
       out.push('```');
       out.push('');
     }

@@ -5,6 +5,7 @@
  * bidi overrides, HTML and Markdown link syntax. None of it reaches an output raw.
  */
 import { describe, expect, it } from 'vitest';
+import { safeJson } from '../../src/output/json-text.js';
 import { CaptureReader } from '../../src/capture/reader.js';
 import { PcapngEncoder } from '../../src/capture/writer.js';
 import { bgpOpen, ETHERTYPE, ethernet, ipTcp } from '../../src/craft/index.js';
@@ -137,7 +138,8 @@ describe('text from packets and capture files in every output', () => {
   it('the JSON report: control characters, C1 and bidi controls escaped', async () => {
     const res = await auditPipeline(buf, HOSTILE, 256, ['netdiag', 'read', 'capture.pcapng']);
     const { model, findings } = diagnose([res.result!], null);
-    const json = JSON.stringify(buildReport(model, findings, '0.0.0', ['netdiag', HOSTILE]), null, 2);
+    const json = safeJson(buildReport(model, findings, '0.0.0', ['netdiag', HOSTILE]), 2);
+    expect(JSON.parse(json)).toEqual(JSON.parse(JSON.stringify(buildReport(model, findings, '0.0.0', ['netdiag', HOSTILE]))));
     expect(json).toContain('owned');
     noControl(json.replace(/\n/g, ' '), 'JSON report');
   });
