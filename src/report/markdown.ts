@@ -45,11 +45,13 @@ export function renderMarkdown(r: Report): string {
   out.push('');
   out.push('<details><summary>Captures</summary>');
   out.push('');
-  out.push('| Capture | Packets | Format | First | Last | Problems |');
-  out.push('|---|---|---|---|---|---|');
+  out.push('| Capture | Packets | Format | First | Last | Problems | Flows evicted |');
+  out.push('|---|---|---|---|---|---|---|');
   for (const c of r.captures) {
-    out.push(`| ${md(c.name)} | ${c.packets} | ${md(c.formatDetail || c.format)} | ${c.firstTime ?? ''} | ${c.lastTime ?? ''} | ${c.problems.length} |`);
+    out.push(`| ${md(c.name)} | ${c.packets} | ${md(c.formatDetail || c.format)} | ${c.firstTime ?? ''} | ${c.lastTime ?? ''} | ${c.problems.length} | ${c.flowsEvicted} |`);
   }
+  const evicted = r.captures.filter((c) => c.flowsEvicted > 0);
+  if (evicted.length) out.push('', `Flow table full in ${evicted.map((c) => md(c.name)).join(', ')}: the least recently seen flows were evicted, so per-flow statistics are partial.`);
   out.push('');
   out.push('</details>');
   out.push('');

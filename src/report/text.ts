@@ -58,6 +58,7 @@ export function renderText(r: Report, st: Style = PLAIN): string {
   for (const c of r.captures) {
     const off = c.clockOffset ? ` clock offset ${c.clockOffset >= 0 ? '+' : ''}${c.clockOffset.toFixed(6)}s` : '';
     out.push(`  ${esc(c.name)}: ${c.packets} packets, ${c.formatDetail ? esc(c.formatDetail) : c.format}, ${time(c.firstTime)} → ${time(c.lastTime)}${off}`);
+    if (c.flowsEvicted) out.push(`    ${st.yellow('!')} flow table full: ${c.flowsEvicted} flows evicted (least recently seen first); per-flow statistics are partial`);
     for (const p of c.problems.slice(0, 5)) out.push(`    ${p.severity === 'error' ? st.red('!') : st.yellow('!')} offset ${p.offset}: ${esc(p.message)}`);
     if (c.problems.length > 5) out.push(`    … ${c.problems.length - 5} more problems`);
   }

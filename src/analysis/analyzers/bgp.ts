@@ -54,6 +54,8 @@ interface Direction {
 export interface BgpResult {
   capture: string;
   endTime: number;
+  /** Session directions not tracked because the table was full. */
+  overflow: number;
   directions: Direction[];
   notifications: Notification[];
   announced: Route[];
@@ -66,15 +68,24 @@ interface State {
   announced: Map<string, Route>;
   withdrawn: Route[];
   endTime: number;
+  overflow: number;
 }
 
 const MAX_ROUTES = 5000;
+/** Session directions kept per capture; a scan of port 179 must not grow without bound. */
+const MAX_DIRECTIONS = 4096;
 const toIp = (n: number) => `${(n >>> 24) & 255}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;
 
-function dirOf(s: State, from: string, to: string, time: number): Direction {
+function dirOf(s: State, from: string, to: string, time: number): Direction | null {
   const k = `${from}>${to}`;
   let d = s.dirs.get(k);
-  if (!d) s.dirs.set(k, (d = { from, to, open: null, keepalives: 0, lastKeepalive: 0, maxGap: 0, firstTime: time, lastTime: time, updates: 0, packets: [] }));
+  if (!d) {
+    if (s.dirs.size >= MAX_DIRECTIONS) {
+      s.overflow++;
+      return null;
+    }
+    s.dirs.set(k, (d = { from, to, open: null, keepalives: 0, lastKeepalive: 0, maxGap: 0, firstTime: time, lastTime: time, updates: 0, packets: [] }));
+  }
   return d;
 }
 
@@ -98,13 +109,14 @@ function sessions(results: ReadonlyArray<BgpResult | undefined>): Map<string, { 
 
 export const bgpAnalyzer = defineAnalyzer<State, BgpResult>({
   name: 'bgp',
-  create: () => ({ dirs: new Map(), notifications: [], announced: new Map(), withdrawn: [], endTime: 0 }),
+  create: () => ({ dirs: new Map(), notifications: [], announced: new Map(), withdrawn: [], endTime: 0, overflow: 0 }),
   packet(s, f, p, ctx) {
     s.endTime = ctx.time;
     if (f.firstBgp < 0 || f.innerIp < 0) return;
     const from = addrString(f.addr, 8);
     const to = addrString(f.addr, 12);
     const d = dirOf(s, from, to, ctx.time);
+    if (d === null) return;
     d.lastTime = ctx.time;
     if (d.packets.length < 10) d.packets.push(p.number);
     const bgpId = p.proto[f.firstBgp]!;
@@ -134,7 +146,7 @@ export const bgpAnalyzer = defineAnalyzer<State, BgpResult>({
       }
     }
   },
-  finish: (s, ctx) => ({ capture: ctx.capture, endTime: s.endTime, directions: [...s.dirs.values()], notifications: s.notifications, announced: [...s.announced.values()], withdrawn: s.withdrawn }),
+  finish: (s, ctx) => ({ capture: ctx.capture, endTime: s.endTime, overflow: s.overflow, directions: [...s.dirs.values()], notifications: s.notifications, announced: [...s.announced.values()], withdrawn: s.withdrawn }),
   topology(results) {
     const podCidrs = [];
     const speakers = new Set<string>();
