@@ -11,12 +11,13 @@
  * key, carrying IP or bridged Ethernet), node-to-node TCP (kubelet to the API
  * server, metrics scrapes) and DNS, BGP sessions to every peer (OPEN,
  * KEEPALIVE, UPDATE, several messages per segment), ARP, ping and ICMP
- * fragmentation-needed. Connections open, exchange requests and responses of a
- * heavy-tailed size mix with delayed ACKs, lose a segment now and then
- * (retransmission), and close with FIN or RST; some are refused. `--flows` is
- * the number of connections open at once; closed ones are replaced, so a long
- * capture holds many thousands. `--scan` writes a SYN scan instead: one new
- * flow per packet.
+ * fragmentation-needed. Connections open, exchange HTTP/1.1 requests and
+ * responses (opaque bytes on TLS ports) of a heavy-tailed size mix with delayed
+ * ACKs, lose a segment now and then (duplicate ACKs, then the retransmission),
+ * and close with FIN or RST; some are refused. The capture starts mid-stream:
+ * most connections are already established. `--flows` is the number of
+ * connections open at once; closed ones are replaced, so a long capture holds
+ * many thousands. `--scan` writes a SYN scan instead: one new flow per packet.
  *
  * Same options and seed, same bytes: all randomness comes from one seeded
  * PRNG and the clock is synthetic. Bulk TCP is written from per-connection
@@ -128,7 +129,7 @@ function fold(s: number): number {
 
 // ------------------------------------------------------------------ bulk payload
 
-/** The bytes every bulk segment carries: printable, JSON-ish, so no port's dissector takes it for a header. */
+/** The body bytes every bulk segment carries (after the HTTP head in a message's first segment). */
 const PAYLOAD_MAX = 1500;
 function makePayload(): { buf: Buffer; prefix: Float64Array } {
   const unit = '{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Success","items":[{"name":"pod-7f9c","ready":true}]},';
@@ -299,7 +300,7 @@ export class CaptureGenerator {
   private readonly S = Buffer.alloc(2048);
   private readonly payload = makePayload();
   private readonly ts: Timestamp = { sec: 0, nsec: 0 };
-  /** Synthetic clock, ns since tsBase. */
+  /** Synthetic clock: seconds since the epoch and nanoseconds, from the lab's epoch (1700000000). */
   private clockSec = 1_700_000_000;
   private clockNs = 0;
   /** Mean gap between packets (ns): about 50k packets/s. */

@@ -1,11 +1,12 @@
 /**
  * The heaviest frames of a V8 CPU profile (`node --cpu-prof`) by self time.
  *
- *   node --import tsx bench/profile-top.ts FILE.cpuprofile [--top N] [--markdown]
+ *   node --import tsx bench/profile-top.ts FILE.cpuprofile [--top N] [--markdown] [--by-file]
  *
  * Self time is what the sampler saw executing in the frame itself (not in its
  * callees), from each sample's time delta; frames are merged by function, file
- * and line, so one function reached by several paths is one row.
+ * and line, so one function reached by several paths is one row (--by-file: one row per
+ * file). Compiled frames are shown at their TypeScript source when dist/ has source maps.
  */
 import { readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -137,8 +138,8 @@ function location(cf: CallFrame, root: string): string {
   return `${file}:${line + 1}`;
 }
 
-/** Self time per frame, heaviest first; `total` is the profile's sampled time. */
-export function topFrames(p: CpuProfile, n: number, root = process.cwd()): { rows: FrameRow[]; totalMs: number } {
+/** Self time per frame (or per file with `byFile`), heaviest first; `total` is the profile's sampled time. */
+export function topFrames(p: CpuProfile, n: number, root = process.cwd(), byFile = false): { rows: FrameRow[]; totalMs: number } {
   const byId = new Map<number, ProfileNode>();
   for (const node of p.nodes) byId.set(node.id, node);
   const self = new Map<number, number>();
@@ -157,8 +158,9 @@ export function topFrames(p: CpuProfile, n: number, root = process.cwd()): { row
     const node = byId.get(id);
     if (!node) continue;
     const cf = node.callFrame;
-    const name = cf.functionName || (cf.url ? '(anonymous)' : '(program)');
-    const where = location(cf, root);
+    const loc = location(cf, root);
+    const name = byFile ? (loc ? loc.replace(/:\d+$/, '') : cf.functionName || '(program)') : cf.functionName || (cf.url ? '(anonymous)' : '(program)');
+    const where = byFile ? '' : loc;
     const key = `${name}\u0000${where}`;
     let row = merged.get(key);
     if (!row) merged.set(key, (row = { name, where, selfMs: 0, share: 0 }));
@@ -194,7 +196,7 @@ function main(argv: string[]): void {
   const ti = argv.indexOf('--top');
   const n = ti >= 0 ? Number(argv[ti + 1]) : 15;
   const prof = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
-  process.stdout.write(formatTop(topFrames(prof, n), argv.includes('--markdown')));
+  process.stdout.write(formatTop(topFrames(prof, n, process.cwd(), argv.includes('--by-file')), argv.includes('--markdown')));
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) main(process.argv.slice(2));

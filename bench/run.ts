@@ -249,7 +249,8 @@ async function capture(o: Partial<GenOptions>): Promise<Capture> {
     return { ...m, path };
   }
   // Older generator versions of the same capture only take disk space.
-  for (const f of readdirSync(OUT)) if (f.startsWith(`${stem}-`) && !f.startsWith(`${stem}-${hash}`)) rmSync(join(OUT, f), { force: true });
+  const stale = new RegExp(`^${stem}-(?!${hash})[0-9a-f]{8}\\.${EXT[g.format]}(\\.json|\\.part)?$`);
+  for (const f of readdirSync(OUT)) if (stale.test(f)) rmSync(join(OUT, f), { force: true });
   log(`generating ${relative(ROOT, path)} (${g.packets} packets${g.scan ? ', SYN scan' : ''}, seed ${g.seed})`);
   const t0 = process.hrtime.bigint();
   const st = await generateCapture(g, `${path}.part`);

@@ -15,7 +15,7 @@ import { tcp } from './tcp.js';
 import { vxlan } from './vxlan.js';
 import { vxlanGpe } from './vxlan-gpe.js';
 import { geneve } from './geneve.js';
-import { gre } from './gre.js';
+import { gre, erspan } from './gre.js';
 import { flannelUdp } from './flannel-udp.js';
 import { wireguard } from './wireguard.js';
 import { bgp } from './bgp.js';
@@ -41,6 +41,7 @@ export const protocolModules: readonly ProtocolModule[] = [
   vxlanGpe,
   geneve,
   gre,
+  erspan,
   flannelUdp,
   wireguard,
   bgp,

@@ -3,6 +3,7 @@ import { field, fixed } from '../src/decode/define.js';
 import { u16 } from '../src/decode/bytes.js';
 import type { PacketView } from '../src/decode/packet-view.js';
 import type { Registry } from '../src/decode/registry.js';
+import { udpChecksumStatusField } from './l4-checksum.js';
 
 /*
  * UDP (RFC 768)
@@ -33,6 +34,7 @@ export const udp: ProtocolModule = {
       }),
       fixed('udp.length', 'Length', 'uint', 4, 2),
       fixed('udp.checksum', 'Checksum', 'uint', 6, 2, { base: 'hex' }),
+      udpChecksumStatusField,
     ],
     init(reg: Registry) {
       ports = reg.table('udp.port');

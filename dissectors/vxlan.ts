@@ -26,9 +26,9 @@ export const vxlan: ProtocolModule = {
     tunnel: true,
     fields: [
       fixed('vxlan.flags', 'Flags', 'uint', 0, 2, { base: 'hex' }),
-      fixed('vxlan.flags.i', 'VXLAN Network ID (VNI) valid', 'bool', 0, 1, { mask: 0x08 }),
+      fixed('vxlan.flag_i', 'VXLAN Network ID (VNI) valid', 'bool', 0, 1, { mask: 0x08 }),
       fixed('vxlan.vni', 'VXLAN Network Identifier (VNI)', 'uint', 4, 3),
-      fixed('vxlan.reserved_8', 'Reserved', 'uint', 7, 1),
+      fixed('vxlan.reserved8', 'Reserved', 'uint', 7, 1),
     ],
     init(reg: Registry) {
       ETH = reg.id('eth');
