@@ -19,13 +19,13 @@ interface ScriptCoverage {
 }
 
 /**
- * A class's field initializer spans the whole class body, methods included, and V8 leaves
- * methods that were never compiled out of its report: painted with a count above zero it
- * would count those methods as run. Left out, the figure errs low (field initializers
- * never count), never high. (With count 0, at load, it rightly leaves the class unrun.)
+ * Ranges that span code they did not run: a module's top-level function and a class's
+ * field initializer cover every function declared inside them, and V8 leaves functions
+ * that were never compiled out of its report, so painting these would count those as run.
+ * Without them the figure errs low (module-level statements never count), never high.
  */
 function spansOthers(f: { functionName: string; ranges: Range[] }): boolean {
-  return f.functionName.startsWith('<') && f.ranges[0]!.count > 0;
+  return (f.functionName === '' && f.ranges[0]!.startOffset === 0) || f.functionName.startsWith('<');
 }
 
 export class Coverage {

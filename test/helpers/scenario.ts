@@ -43,14 +43,14 @@ export class Capture {
 }
 
 /** A pod-to-pod TCP segment encapsulated by `from`'s VTEP towards `to` (flannel vxlan, UDP 8472). */
-export function vxlanTcp(from: Node, to: Node, tcp: Omit<TcpOptions, 'flags'> & { flags: string }, payloadLen = 0, over: { outerDst?: string; innerDstMac?: string; vni?: number; innerSrc?: string; innerDst?: string } = {}): Buffer {
+export function vxlanTcp(from: Node, to: Node, tcp: Omit<TcpOptions, 'flags'> & { flags: string }, payloadLen = 0, over: { outerDst?: string; innerDstMac?: string; vni?: number; innerSrc?: string; innerDst?: string; outerChecksum?: 'zero' | 'auto' | 'bad' } = {}): Buffer {
   const inner = ethernet(
     { src: from.vtepMac, dst: over.innerDstMac ?? to.vtepMac, type: ETHERTYPE.IPV4 },
     ipTcp({ src: over.innerSrc ?? `${from.pods}.10`, dst: over.innerDst ?? `${to.pods}.10`, ttl: 63, df: true, ...tcp }, Buffer.alloc(payloadLen, 0x61)),
   );
   return ethernet(
     { src: from.mac, dst: to.mac, type: ETHERTYPE.IPV4 },
-    ipUdp({ src: from.ip, dst: over.outerDst ?? to.ip, sport: 40000 + (tcp.sport % 1000), dport: 8472, checksum: 'zero' }, vxlan({ vni: over.vni ?? from.vni ?? 1 }, inner)),
+    ipUdp({ src: from.ip, dst: over.outerDst ?? to.ip, sport: 40000 + (tcp.sport % 1000), dport: 8472, checksum: over.outerChecksum ?? 'zero' }, vxlan({ vni: over.vni ?? from.vni ?? 1 }, inner)),
   );
 }
 
