@@ -14,6 +14,7 @@ interface Range {
 }
 
 interface ScriptCoverage {
+  scriptId: string;
   url: string;
   functions: Array<{ functionName: string; ranges: Range[] }>;
 }
@@ -32,6 +33,9 @@ export class Coverage {
   private readonly session = new Session();
   private readonly maps = new Map<string, Uint8Array>();
   private scratch = new Uint8Array(0);
+  private readonly ids = new Map<string, string>();
+  /** Every function V8 has reported (key url:offset) and whether it ever ran. */
+  private readonly functions = new Map<string, boolean>();
   /** Bytes of netdiag's compiled source executed at least once. */
   covered = 0;
 
@@ -53,11 +57,42 @@ export class Coverage {
     return result!;
   }
 
-  /** Bytes of the scripts seen so far (the denominator of the coverage figure). */
+  /** Compiled code bytes of each script, without the inline source map the loader appends. */
+  private readonly codeLength = new Map<string, number>();
+
+  private lengthOf(url: string, m: Uint8Array): number {
+    return this.codeLength.get(url) ?? m.length;
+  }
+
+  /**
+   * Learn each script's code length (its source up to the source map comment). Needs the
+   * debugger, so it is done once, for the final figures, not while fuzzing.
+   */
+  measure(): void {
+    this.post('Debugger.enable');
+    try {
+      for (const [url, id] of this.ids) {
+        const { scriptSource } = this.post<{ scriptSource: string }>('Debugger.getScriptSource', { scriptId: id });
+        const at = scriptSource.lastIndexOf('\n//# sourceMappingURL=');
+        this.codeLength.set(url, at >= 0 ? at : scriptSource.length);
+      }
+    } finally {
+      this.post('Debugger.disable');
+    }
+  }
+
+  /** Code bytes of the scripts seen so far (the denominator of the coverage figure). */
   get total(): number {
     let n = 0;
-    for (const m of this.maps.values()) n += m.length;
+    for (const [url, m] of this.maps) n += this.lengthOf(url, m);
     return n;
+  }
+
+  /** Functions that ran at least once, and all V8 reported. */
+  get functionCounts(): [entered: number, known: number] {
+    let entered = 0;
+    for (const ran of this.functions.values()) if (ran) entered++;
+    return [entered, this.functions.size];
   }
 
   get scripts(): number {
@@ -73,11 +108,14 @@ export class Coverage {
     let fresh = 0;
     for (const sc of result) {
       if (!this.include(sc.url)) continue;
+      this.ids.set(sc.url, sc.scriptId);
       const ranges: Range[] = [];
       let size = 0;
       for (const f of sc.functions) if (f.ranges[0]!.endOffset > size) size = f.ranges[0]!.endOffset;
       for (const f of sc.functions) {
         if (spansOthers(f)) continue;
+        const key = `${sc.url}:${f.ranges[0]!.startOffset}`;
+        if (commit && !this.functions.get(key)) this.functions.set(key, f.ranges[0]!.count > 0);
         for (const r of f.ranges) {
           ranges.push(r);
           if (r.endOffset > size) size = r.endOffset;
@@ -114,8 +152,9 @@ export class Coverage {
       const rel = url.replace(/^.*?\/(src|dissectors)\//, '$1/');
       const area = rel.startsWith('dissectors/') ? 'dissectors' : rel.split('/').slice(0, 2).join('/');
       const a = out.get(area) ?? [0, 0];
-      for (let k = 0; k < m.length; k++) a[0] += m[k]!;
-      a[1] += m.length;
+      const n = this.lengthOf(url, m);
+      for (let k = 0; k < n; k++) a[0] += m[k]!;
+      a[1] += n;
       out.set(area, a);
     }
     return [...out.entries()].map(([k, [c, t]]) => [k, c, t] as [string, number, number]).sort((x, y) => x[0].localeCompare(y[0]));

@@ -155,7 +155,7 @@ async function main(): Promise<void> {
   const progress = setInterval(() => {
     if (!last) return;
     const min = (Date.now() - started) / 60_000;
-    process.stdout.write(`  ${min.toFixed(1)} min: ${last.execs} execs, ${Math.round(last.execs / min)}/min, corpus ${last.corpus}, coverage ${last.covered}/${last.total} bytes, ${last.tuples} tuples\n`);
+    process.stdout.write(`  ${min.toFixed(1)} min: ${last.execs} execs, ${Math.round(last.execs / min)}/min, corpus ${last.corpus}, ${last.covered} code bytes and ${last.functions[0]} functions covered, ${last.tuples} tuples\n`);
   }, 60_000);
   await runWorker();
   clearInterval(progress);
@@ -169,7 +169,9 @@ async function main(): Promise<void> {
     execs,
     execsPerMinute: Math.round(execs / minutes),
     corpus: s?.corpus ?? 0,
-    coverage: s && s.total ? { coveredBytes: s.covered, totalBytes: s.total, percent: Number(((100 * s.covered) / s.total).toFixed(1)) } : null,
+    coverage: s && s.total
+      ? { coveredBytes: s.covered, totalBytes: s.total, percent: Number(((100 * s.covered) / s.total).toFixed(1)), functionsEntered: s.functions[0], functionsKnown: s.functions[1] }
+      : null,
     areas: (s?.areas ?? []).map(([area, c, t]) => ({ area, percent: Number(((100 * c) / t).toFixed(1)) })),
     tuples: s?.tuples ?? 0,
     crashes: [...crashes.entries()].map(([sig, hash]) => ({ hash, signature: sig })),
@@ -179,7 +181,9 @@ async function main(): Promise<void> {
   process.stdout.write(
     [
       `executions: ${execs} in ${minutes.toFixed(1)} min (${summary.execsPerMinute}/min)`,
-      summary.coverage ? `V8 block coverage of src/ and dissectors/: ${summary.coverage.coveredBytes} of ${summary.coverage.totalBytes} compiled bytes (${summary.coverage.percent}%)` : 'V8 coverage: off',
+      summary.coverage
+        ? `V8 block coverage of src/ and dissectors/: ${summary.coverage.coveredBytes} of ${summary.coverage.totalBytes} compiled code bytes ran (${summary.coverage.percent}%, a lower bound: module-level statements are not counted); ${summary.coverage.functionsEntered} of ${summary.coverage.functionsKnown} functions entered`
+        : 'V8 coverage: off',
       ...summary.areas.map((a) => `  ${a.area.padEnd(16)} ${a.percent}%`),
       `(protocol, depth) and anomaly tuples reached: ${summary.tuples}`,
       `corpus: ${summary.corpus} inputs`,

@@ -221,6 +221,12 @@ function samples(): Sample[] {
   add('gre key seq csum ip', 'gre', 1, eth(ETHERTYPE.IPV4, ipPacket({ src: V4_A, dst: V4_B }, IPPROTO.GRE, gre({ protocol: ETHERTYPE.IPV4, checksum: true, key: 0x10203040, sequence: 5 }, tcpSyn('100.96.1.5', '100.96.2.7')))));
   add('gretap', 'gre', 1, eth(ETHERTYPE.IPV4, ipPacket({ src: V4_A, dst: V4_B }, IPPROTO.GRE, gre({ protocol: ETHERTYPE.TEB, key: 9 }, innerFrame))));
   add('gre ipv6', 'gre', 1, eth(ETHERTYPE.IPV6, ipPacket({ src: V6_A, dst: V6_B }, IPPROTO.GRE, gre({ protocol: ETHERTYPE.IPV6 }, ipv6Udp()))));
+  // ERSPAN in GRE: type I (no sequence number, no header), type II and type III.
+  const erspanII = Buffer.concat([Buffer.from('100a0007000000 2a'.replace(/ /g, ''), 'hex'), innerFrame]);
+  const erspanIII = Buffer.concat([Buffer.from('200a0007' + '0001e240' + '0000' + '0008', 'hex'), innerFrame]);
+  add('erspan type i', 'erspan', 1, eth(ETHERTYPE.IPV4, ipPacket({ src: V4_A, dst: V4_B }, IPPROTO.GRE, gre({ protocol: 0x88be }, innerFrame))));
+  add('erspan type ii', 'erspan', 1, eth(ETHERTYPE.IPV4, ipPacket({ src: V4_A, dst: V4_B }, IPPROTO.GRE, gre({ protocol: 0x88be, sequence: 7 }, erspanII))));
+  add('erspan type iii', 'erspan', 1, eth(ETHERTYPE.IPV4, ipPacket({ src: V4_A, dst: V4_B }, IPPROTO.GRE, gre({ protocol: 0x22eb, sequence: 8 }, erspanIII))));
   add('flannel udp', 'flannel', 1, eth(ETHERTYPE.IPV4, ipUdp({ src: V4_A, dst: V4_B, sport: 8285, dport: 8285 }, tcpSyn('100.96.1.5', '100.96.2.7'))));
   add('ipip', 'ip', 1, eth(ETHERTYPE.IPV4, ipip({ src: V4_A, dst: V4_B }, tcpSyn('100.96.1.5', '100.96.2.7'))));
   add('6in4', 'ipv6', 1, eth(ETHERTYPE.IPV4, sixInFour({ src: V4_A, dst: V4_B }, ipv6Udp())));

@@ -26,10 +26,10 @@ export interface WorkerData {
 }
 
 export type WorkerMessage =
-  | { type: 'stats'; execs: number; corpus: number; covered: number; total: number; tuples: number; areas: Array<[string, number, number]> }
+  | { type: 'stats'; execs: number; corpus: number; covered: number; total: number; functions: [number, number]; tuples: number; areas: Array<[string, number, number]> }
   | { type: 'input'; input: Uint8Array }
   | { type: 'crash'; input: Uint8Array; name: string; message: string; stack: string }
-  | { type: 'done'; execs: number; corpus: number; covered: number; total: number; tuples: number; areas: Array<[string, number, number]> };
+  | { type: 'done'; execs: number; corpus: number; covered: number; total: number; functions: [number, number]; tuples: number; areas: Array<[string, number, number]> };
 
 const wd = workerData as WorkerData;
 const port = parentPort!;
@@ -94,7 +94,7 @@ function keep(input: Buffer): void {
 }
 
 function stats(type: 'stats' | 'done'): WorkerMessage {
-  return { type, execs, corpus: corpus.length, covered: cov?.covered ?? 0, total: cov?.total ?? 0, tuples: tuples.size, areas: cov?.byArea() ?? [] };
+  return { type, execs, corpus: corpus.length, covered: cov?.covered ?? 0, total: cov?.total ?? 0, functions: cov?.functionCounts ?? [0, 0], tuples: tuples.size, areas: cov?.byArea() ?? [] };
 }
 
 /** Recently found inputs are picked more often than old seeds. */
@@ -140,5 +140,6 @@ while (Date.now() < wd.deadline) {
     port.postMessage(stats('stats'));
   }
 }
+cov?.measure();
 cov?.stop();
 port.postMessage(stats('done'));
