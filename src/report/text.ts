@@ -27,7 +27,10 @@ function sev(f: Finding, st: Style): string {
 }
 
 function time(t: number | null): string {
-  return t === null ? '-' : new Date(t * 1000).toISOString().replace('T', ' ').replace('Z', '');
+  if (t === null) return '-';
+  const d = new Date(t * 1000);
+  // Damaged captures carry timestamps no calendar holds: show the raw seconds.
+  return Number.isNaN(d.getTime()) ? `${t}s` : d.toISOString().replace('T', ' ').replace('Z', '');
 }
 
 export function renderFinding(f: Finding, st: Style, index: number): string[] {
