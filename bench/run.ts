@@ -525,7 +525,7 @@ function renderTable(rows: Row[], markdown: boolean): string {
   );
   if (markdown) {
     const lines = [`| ${head.join(' | ')} |`, `| --- | ${head.slice(1).map(() => '---:').join(' | ')} |`];
-    for (const c of cells) lines.push(`| ${c.slice(0, head.length).join(' | ')} |${c[head.length] ? ` ${c[head.length]}` : ''}`);
+    for (const c of cells) lines.push(`| ${[c[head.length] ? `${c[0]} (${c[head.length]})` : c[0], ...c.slice(1, head.length)].join(' | ')} |`);
     return lines.join('\n') + '\n';
   }
   const widths = head.map((h, i) => Math.max(h.length, ...cells.map((c) => (c[i] ?? '').length)));
