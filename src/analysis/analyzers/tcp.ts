@@ -103,8 +103,14 @@ export const tcpAnalyzer = defineAnalyzer<null, null>({
         });
       }
     });
+    // Index flows by key once: findings name their flows in evidence notes.
+    const byKey = new Map<string, FlowSummary[]>();
+    for (const f of model.flows.flat()) byKey.set(f.key, [...(byKey.get(f.key) ?? []), f]);
     return findings.map((x) => {
-      const flows = model.flows.flat().filter((f) => x.evidence.some((e) => e.note.startsWith(f.key)));
+      const flows = x.evidence.flatMap((e) => {
+        const cut = e.note.indexOf(': ');
+        return byKey.get(cut < 0 ? e.note : e.note.slice(0, cut)) ?? [];
+      });
       return asSymptom(x, model, flows.flatMap((f) => [f.outerSrc, f.outerDst, nodeOf(model.topology, f.src), nodeOf(model.topology, f.dst)]));
     });
   },
