@@ -1,48 +1,14 @@
-import { writeFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ethernet } from '../../src/craft/ethernet.js';
 import { ipUdp } from '../../src/craft/stack.js';
 import { setAudit } from '../../src/decode/audit.js';
 import { anomalies, decodeBytes, layers, makeDecoder, values } from '../helpers/decode.js';
-import { removeTempFiles, tempPath, tshark } from '../craft/tshark-oracle.js';
+import { removeTempFiles } from '../craft/tshark-oracle.js';
+import { ours, theirs, type Rec } from '../helpers/oracle.js';
 import { wgMessageType, WG_TRANSPORT } from '../../dissectors/wireguard.js';
 
 afterAll(removeTempFiles);
 
-interface Rec {
-  bytes: Buffer;
-  wire?: number;
-}
-
-let files = 0;
-
-function theirs(recs: readonly Rec[], fields: readonly string[]): string[][] {
-  const head = Buffer.alloc(24);
-  head.writeUInt32LE(0xa1b2c3d4, 0);
-  head.writeUInt16LE(2, 4);
-  head.writeUInt16LE(4, 6);
-  head.writeUInt32LE(262144, 16);
-  head.writeUInt32LE(1, 20);
-  const parts = [head];
-  for (const r of recs) {
-    const h = Buffer.alloc(16);
-    h.writeUInt32LE(r.bytes.length, 8);
-    h.writeUInt32LE(r.wire ?? r.bytes.length, 12);
-    parts.push(h, r.bytes);
-  }
-  const path = tempPath(`wg-${files++}.pcap`);
-  writeFileSync(path, Buffer.concat(parts));
-  const out = tshark(['-r', path, '-T', 'fields', '-E', 'occurrence=a', '-E', 'aggregator=,', ...fields.flatMap((f) => ['-e', f])]);
-  return out.split('\n').slice(0, recs.length).map((l) => l.split('\t'));
-}
-
-function ours(recs: readonly Rec[], fields: readonly string[]): string[][] {
-  const dec = makeDecoder();
-  return recs.map((r) => {
-    const p = decodeBytes(dec, r.bytes, 1, r.wire ?? r.bytes.length);
-    return fields.map((f) => values(p, f).join(','));
-  });
-}
 
 const FIELDS = ['wg.type', 'wg.reserved', 'wg.sender', 'wg.receiver', 'wg.nonce', 'wg.encrypted_cookie', 'wg.mac1', 'wg.mac2', 'wg.counter'];
 
