@@ -75,4 +75,15 @@ describe('diagnosis on crafted flannel captures', () => {
     expect(f?.node).toBe('198.18.0.7');
     expect(f?.title).toContain('198.18.0.1');
   });
+
+  it('does not call an unseen VTEP MAC stale when nodes run a VTEP per VNI', async () => {
+    const c = new Capture();
+    // node2 answers on VNI 20 with one VTEP MAC; node1 talks to node2's VNI 10 VTEP, whose MAC node2 never sends with here.
+    for (let k = 0; k < 3; k++) {
+      c.add(k, vxlanTcp(n1, n2, { sport: 43000, dport: 80, seq: 1, flags: 'S' }, 0, { vni: 10, innerDstMac: '0a:00:00:00:10:02' }));
+      c.add(k + 0.5, vxlanTcp(node(2, { vtepMac: '0a:00:00:00:20:02', vni: 20 }), node(1, { vtepMac: '0a:00:00:00:20:01' }), { sport: 50000, dport: 80, seq: 1, flags: 'S' }));
+    }
+    const { findings } = await analyzeCaptures([c]);
+    expect(findings.filter((f) => f.id === 'neighbor.stale-vtep-mac')).toEqual([]);
+  });
 });

@@ -38,8 +38,10 @@ export const fdbAnalyzer = defineAnalyzer<null, null>({
     const macOwners = new Map<number, Set<number>>();
     const nodeMacs = new Map<number, Set<number>>();
     const sends = new Set<number>(); // underlay IPs seen sending anything tunnelled
+    const vnis = new Set<number>();
     for (const o of all) {
       for (const s of o.vtepSrc) {
+        vnis.add(Math.floor((s.c % 2 ** 40) / 65536));
         if (isMulticastMac(s.b)) continue;
         let set = macOwners.get(s.b);
         if (!set) macOwners.set(s.b, (set = new Set()));
@@ -81,7 +83,8 @@ export const fdbAnalyzer = defineAnalyzer<null, null>({
           if (!w) wrongDst.set(k, (w = { sender, dst, owner, mac, ev: [], count: 0 }));
           w.count += s.count;
           w.ev.push(evidenceOf(o.capture, s, `${v4String(sender)} sends frames for VTEP MAC ${macString(mac)} to ${v4String(dst)}; that MAC belongs to ${v4String(owner)}`));
-        } else if (!owners && nodeMacs.has(dst)) {
+        } else if (!owners && nodeMacs.has(dst) && vnis.size === 1) {
+          // With several VNIs a node has a VTEP (and MAC) per VNI: an unseen MAC may be another VNI's.
           const k = `${sender}/${dst}/${mac}`;
           let w = staleMac.get(k);
           if (!w) staleMac.set(k, (w = { sender, dst, mac, current: [...nodeMacs.get(dst)!], ev: [], count: 0 }));
