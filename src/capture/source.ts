@@ -4,7 +4,7 @@
  * is recognised by its magic bytes (1f 8b), never by the file name, and inflated as a
  * stream so a compressed file is never held in memory whole.
  */
-import { createReadStream, promises as fsp } from 'node:fs';
+import { promises as fsp } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { constants as zc, createGunzip } from 'node:zlib';
 import { CaptureOpenError } from './problems.js';
@@ -289,7 +289,8 @@ export async function openSource(path: string): Promise<ByteSource> {
   }
   if (!stat.isFile()) {
     // A FIFO or a character device (/dev/stdin, <(tcpdump -w -)): no positioned reads.
-    const raw = createReadStream('', { fd: fh.fd, autoClose: false, highWaterMark: 1 << 20 });
+    // Through the FileHandle, not its bare fd: closing the handle then cannot race a stream read on a stale descriptor.
+    const raw = fh.createReadStream({ autoClose: false, highWaterMark: 1 << 20 });
     return fromStream(raw, undefined, null, () => {
       raw.destroy();
       void fh.close().catch(() => undefined);
@@ -304,7 +305,7 @@ export async function openSource(path: string): Promise<ByteSource> {
     throw new CaptureOpenError(path, `cannot read: ${describeFsError(e)}`);
   }
   if (!isGzip(head, n)) return new FileSource(fh, stat.size);
-  const raw = createReadStream('', { fd: fh.fd, autoClose: false, start: 0, highWaterMark: 1 << 20 });
+  const raw = fh.createReadStream({ autoClose: false, start: 0, highWaterMark: 1 << 20 });
   return fromStream(raw, stat.size, () => raw.bytesRead, () => {
     raw.destroy();
     void fh.close().catch(() => undefined);
