@@ -113,20 +113,25 @@ export function spawnCli(args: string[], input?: Buffer): Promise<Spawned> {
 
 const ROOT_NOTICE = /^Running as user "root" and group "root"\. This could be dangerous\.$/;
 
+/** tshark's stderr without blank lines and its running-as-root notice. */
+function tsharkComplaints(stderr: string): string {
+  return stderr
+    .split('\n')
+    .filter((l) => l.trim() !== '' && !ROOT_NOTICE.test(l.trim()))
+    .join('\n');
+}
+
 /** tshark's stdout; throws when it fails or complains. */
 export function tshark(args: string[]): string {
   const r = spawnSync('tshark', args, { encoding: 'utf8', maxBuffer: 512 << 20 });
   if (r.error) throw r.error;
-  const err = r.stderr
-    .split('\n')
-    .filter((l) => l.trim() !== '' && !ROOT_NOTICE.test(l.trim()))
-    .join('\n');
+  const err = tsharkComplaints(r.stderr);
   if (r.status !== 0 || err !== '') throw new Error(`tshark ${args.join(' ')} exited ${r.status}: ${err}`);
   return r.stdout;
 }
 
-/** Asynchronous tshark, for running several files at once. */
-export function tsharkAsync(args: string[]): Promise<string> {
+/** tshark run asynchronously (several files at once): exit status, stdout, and stderr without the root notice. */
+export function tsharkRun(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
   return new Promise((done, fail) => {
     const child = spawn('tshark', args);
     const out: Buffer[] = [];
@@ -134,15 +139,15 @@ export function tsharkAsync(args: string[]): Promise<string> {
     child.stdout.on('data', (c: Buffer) => out.push(c));
     child.stderr.on('data', (c: Buffer) => (err += c.toString()));
     child.on('error', fail);
-    child.on('close', (status) => {
-      const e = err
-        .split('\n')
-        .filter((l) => l.trim() !== '' && !ROOT_NOTICE.test(l.trim()))
-        .join('\n');
-      if (status !== 0) fail(new Error(`tshark ${args.join(' ')} exited ${status}: ${e}`));
-      else done(Buffer.concat(out).toString('utf8'));
-    });
+    child.on('close', (status) => done({ status, stdout: Buffer.concat(out).toString('utf8'), stderr: tsharkComplaints(err) }));
   });
+}
+
+/** Asynchronous tshark, for running several files at once; rejects when it fails. */
+export async function tsharkAsync(args: string[]): Promise<string> {
+  const r = await tsharkRun(args);
+  if (r.status !== 0) throw new Error(`tshark ${args.join(' ')} exited ${r.status}: ${r.stderr}`);
+  return r.stdout;
 }
 
 /** A VXLAN-encapsulated TCP SYN between two pods, as flannel sends it (UDP 8472). */

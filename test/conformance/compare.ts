@@ -2,10 +2,9 @@
  * netdiag read F -T fields -e … against tshark -r F -T fields -e …, field by field.
  * netdiag runs in-process through runRead (what the CLI runs); tshark runs once per file.
  */
-import { spawn } from 'node:child_process';
 import { basename } from 'node:path';
 import { createRegistry } from '../../src/decode/protocols.js';
-import { readInProcess } from '../commands/harness.js';
+import { readInProcess, tsharkRun } from '../commands/harness.js';
 import { excepted, used } from './exceptions.js';
 
 export const FIELDS = [
@@ -57,27 +56,12 @@ export const DECODE_AS = ['udp.port==8472,vxlan'];
 /** tshark only: what netdiag decodes by default and tshark does not know at all. */
 export const TSHARK_ONLY = ['-d', 'udp.port==8285,ip', '-o', 'ip.defragment:FALSE', '-o', 'ipv6.defragment:FALSE'];
 
-const ROOT_NOTICE = /^Running as user "root" and group "root"\. This could be dangerous\.$/;
-
-/** tshark's output; a capture tshark finds cut short still yields the packets before the cut. */
-export function tsharkFields(path: string, fields: readonly string[]): Promise<{ stdout: string; stderr: string }> {
+/** tshark's output; a capture tshark finds cut short (exit 2) still yields the packets before the cut. */
+export async function tsharkFields(path: string, fields: readonly string[]): Promise<{ stdout: string; stderr: string }> {
   const args = ['-n', '-r', path, ...DECODE_AS.flatMap((d) => ['-d', d]), ...TSHARK_ONLY, '-T', 'fields', ...fields.flatMap((f) => ['-e', f])];
-  return new Promise((done, fail) => {
-    const child = spawn('tshark', args);
-    const out: Buffer[] = [];
-    let err = '';
-    child.stdout.on('data', (c: Buffer) => out.push(c));
-    child.stderr.on('data', (c: Buffer) => (err += c.toString()));
-    child.on('error', fail);
-    child.on('close', (status) => {
-      const stderr = err
-        .split('\n')
-        .filter((l) => l.trim() !== '' && !ROOT_NOTICE.test(l.trim()))
-        .join('\n');
-      if (status !== 0 && status !== 2) fail(new Error(`tshark ${args.join(' ')} exited ${status}: ${stderr}`));
-      else done({ stdout: Buffer.concat(out).toString('utf8'), stderr });
-    });
-  });
+  const r = await tsharkRun(args);
+  if (r.status !== 0 && r.status !== 2) throw new Error(`tshark ${args.join(' ')} exited ${r.status}: ${r.stderr}`);
+  return { stdout: r.stdout, stderr: r.stderr };
 }
 
 export interface Difference {

@@ -34,11 +34,9 @@ function each(file: string, fields: readonly string[], allow: ConformanceExcepti
 
 /** Every field the comparison prints for the headers inside a tunnel. */
 const INNER_ETH = ['eth.src', 'eth.dst', 'eth.type'];
-const INNER_L2 = [...INNER_ETH, 'vlan.id'];
 const INNER_IP = ['ip.src', 'ip.dst', 'ip.proto', 'ip.ttl', 'ip.id', 'ip.flags.df', 'ip.frag_offset', 'ip.len'];
 const INNER_ICMP = ['icmp.type', 'icmp.code'];
 const INNER_UDP = ['udp.srcport', 'udp.dstport', 'udp.length'];
-const INNER_ARP = ['arp.opcode', 'arp.src.proto_ipv4', 'arp.dst.proto_ipv4'];
 
 const CISCO_METADATA =
   'GRE protocol 0x8909 (Cisco MetaData, here carrying GRE keepalives and pings): tshark dissects the packet inside; netdiag does not know the protocol and stops at GRE.';
