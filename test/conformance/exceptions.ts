@@ -33,7 +33,6 @@ function each(file: string, fields: readonly string[], allow: ConformanceExcepti
 }
 
 /** Every field the comparison prints for the headers inside a tunnel. */
-const INNER_ETH = ['eth.src', 'eth.dst', 'eth.type'];
 const INNER_IP = ['ip.src', 'ip.dst', 'ip.proto', 'ip.ttl', 'ip.id', 'ip.flags.df', 'ip.frag_offset', 'ip.len'];
 const INNER_ICMP = ['icmp.type', 'icmp.code'];
 const INNER_UDP = ['udp.srcport', 'udp.dstport', 'udp.length'];
