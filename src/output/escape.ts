@@ -32,5 +32,7 @@ export function escapeHtml(s: string): string {
 
 /** Escape text for a Markdown paragraph or table cell: no markup, links, HTML or pipes survive. */
 export function escapeMarkdown(s: string): string {
-  return escapeHtml(s).replace(/[\\[\]()*_~#+\-!|{}>.]/g, (c) => '\\' + c);
+  // Markdown first, entities second: the other order backslash-escapes the `#` of `&#39;`
+  // (and `>` is left to its entity: a backslash before `&#62;` would print the entity).
+  return escapeHtml(s.replace(/[\\[\]()*_~#+\-!|{}.]/g, (c) => '\\' + c));
 }
