@@ -74,7 +74,7 @@ describe('committed lab samples (fixtures/lab)', () => {
       expect(samples).toContain(name);
     }
     expect(samples.some((s) => s === 'bgp-wrong-as' || s === 'bgp-daemon-stop')).toBe(true);
-    expect(dirBytes(FIXTURES)).toBeLessThan(1024 * 1024);
+    expect(dirBytes(FIXTURES)).toBeLessThan(2 * 1024 * 1024);
   });
 
   for (const name of samples) {

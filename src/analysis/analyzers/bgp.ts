@@ -1,6 +1,7 @@
 import { addrString } from '../addr.js';
 import { defineAnalyzer } from '../analyzer.js';
 import type { Evidence, Finding } from '../finding.js';
+import type { FlowSummary } from '../flow-table.js';
 import { BGP_KEEPALIVE, BGP_NOTIFICATION, BGP_OPEN, BGP_UPDATE, bgpMessageType, forEachNlri, forEachWithdrawn, notificationInfo, openInfo, pathInfo } from '../../../dissectors/bgp.js';
 
 /**
@@ -18,7 +19,7 @@ interface Speaker {
   openPacket: number;
 }
 
-interface Notification {
+export interface Notification {
   from: string;
   to: string;
   code: number;
@@ -38,10 +39,13 @@ interface Route {
   packet: number;
 }
 
-interface Direction {
+export interface Direction {
   from: string;
   to: string;
   open: Speaker | null;
+  /** OPENs sent this way: one per session (re)establishment, two when a connection collision is resolved. */
+  opens: number;
+  openPackets: number[];
   keepalives: number;
   lastKeepalive: number;
   maxGap: number;
@@ -71,6 +75,7 @@ interface State {
   overflow: number;
 }
 
+export const BGP_PORT = 179;
 const MAX_ROUTES = 5000;
 /** Session directions kept per capture; a scan of port 179 must not grow without bound. */
 const MAX_DIRECTIONS = 4096;
@@ -84,14 +89,36 @@ function dirOf(s: State, from: string, to: string, time: number): Direction | nu
       s.overflow++;
       return null;
     }
-    s.dirs.set(k, (d = { from, to, open: null, keepalives: 0, lastKeepalive: 0, maxGap: 0, firstTime: time, lastTime: time, updates: 0, packets: [] }));
+    s.dirs.set(k, (d = { from, to, open: null, opens: 0, openPackets: [], keepalives: 0, lastKeepalive: 0, maxGap: 0, firstTime: time, lastTime: time, updates: 0, packets: [] }));
   }
   return d;
 }
 
-type SeenDirection = Direction & { capture: string };
+export type SeenDirection = Direction & { capture: string };
 
-function sessions(results: ReadonlyArray<BgpResult | undefined>): Map<string, { a: string; b: string; dirs: SeenDirection[]; capture: string[] }> {
+/** Hold time the two ends agree on: the smaller of the two OPENs' (RFC 4271 4.2); 0 means no KEEPALIVEs at all. */
+export function negotiatedHoldTime(dirs: ReadonlyArray<Direction>): number | null {
+  const offered = dirs.flatMap((d) => (d.open?.holdTime !== undefined && d.open.holdTime !== null ? [d.open.holdTime] : []));
+  return offered.length ? Math.min(...offered) : null;
+}
+
+/**
+ * When the session between a and b was last seen closed in this capture: a NOTIFICATION
+ * either way, or the BGP connection's FIN or RST. -Infinity when it never was.
+ */
+export function sessionClosedAt(r: BgpResult, flows: ReadonlyArray<FlowSummary>, a: string, b: string): number {
+  let at = -Infinity;
+  const pair = (x: string, y: string) => (x === a && y === b) || (x === b && y === a);
+  for (const n of r.notifications) if (pair(n.from, n.to) && n.time > at) at = n.time;
+  for (const f of flows) {
+    if (f.tcp === null || (f.sport !== BGP_PORT && f.dport !== BGP_PORT) || !pair(f.src, f.dst)) continue;
+    if ((f.tcp.fin > 0 || f.tcp.rst[0] + f.tcp.rst[1] > 0) && f.lastTime > at) at = f.lastTime;
+  }
+  return at;
+}
+
+/** Sessions by unordered speaker pair, with every direction seen in every capture. */
+export function sessions(results: ReadonlyArray<BgpResult | undefined>): Map<string, { a: string; b: string; dirs: SeenDirection[]; capture: string[] }> {
   const out = new Map<string, { a: string; b: string; dirs: SeenDirection[]; capture: string[] }>();
   for (const r of results) {
     if (!r) continue;
@@ -126,8 +153,12 @@ export const bgpAnalyzer = defineAnalyzer<State, BgpResult>({
       if (type === BGP_OPEN) {
         const o = openInfo(p, i);
         if (o) d.open = { ip: from, as: o.myAs, holdTime: o.holdTime, routerId: toIp(o.identifier), openPacket: p.number };
+        d.opens++;
+        // A new session: the silence before it belongs to the old one (a flap), not to this hold timer.
+        d.lastKeepalive = -1;
+        if (d.openPackets.length < 10) d.openPackets.push(p.number);
       } else if (type === BGP_KEEPALIVE) {
-        if (d.keepalives > 0) d.maxGap = Math.max(d.maxGap, ctx.time - d.lastKeepalive);
+        if (d.keepalives > 0 && d.lastKeepalive >= 0) d.maxGap = Math.max(d.maxGap, ctx.time - d.lastKeepalive);
         d.keepalives++;
         d.lastKeepalive = ctx.time;
       } else if (type === BGP_NOTIFICATION) {
@@ -162,7 +193,10 @@ export const bgpAnalyzer = defineAnalyzer<State, BgpResult>({
     for (const s of all.values()) for (const x of [s.a, s.b]) degree.set(x, (degree.get(x) ?? 0) + 1);
     const n = speakers.size;
     // With route reflectors each client keeps one or two sessions; the reflectors talk to everyone.
-    const reflectors = n >= 3 && all.size < (n * (n - 1)) / 2 ? [...degree].filter(([, d]) => d >= n - 1).map(([ip]) => ip) : [];
+    // A star of sessions around one speaker is also what a capture on a full-mesh node sees: no claim then.
+    const hubs = [...degree].filter(([, d]) => d >= n - 1).map(([ip]) => ip);
+    const star = hubs.length === 1 && all.size === n - 1;
+    const reflectors = n >= 3 && all.size < (n * (n - 1)) / 2 && !star ? hubs : [];
     return { podCidrs, bgp: { speakers: [...speakers], sessions: all.size, reflectors } };
   },
   diagnose(results, model) {
@@ -242,11 +276,13 @@ export const bgpAnalyzer = defineAnalyzer<State, BgpResult>({
         });
         continue;
       }
-      for (const r of results) {
-        if (!r) continue;
-        for (const d of r.directions.filter((x) => (x.from === s.a || x.from === s.b) && x.keepalives > 0)) {
-          const hold = s.dirs.find((x) => x.open)?.open?.holdTime ?? 90;
-          const silentFor = r.endTime - Math.max(d.lastKeepalive, d.lastTime);
+      results.forEach((r, ci) => {
+        if (!r) return;
+        const closedAfter = sessionClosedAt(r, model.flows[ci] ?? [], s.a, s.b);
+        for (const d of r.directions.filter((x) => ((x.from === s.a && x.to === s.b) || (x.from === s.b && x.to === s.a)) && x.keepalives > 0)) {
+          const hold = negotiatedHoldTime(s.dirs) ?? 90;
+          // Silence after the session was closed (NOTIFICATION, FIN, RST) is not a hold timer running out.
+          const silentFor = closedAfter >= d.lastTime ? 0 : r.endTime - Math.max(d.lastKeepalive, d.lastTime);
           const gap = Math.max(d.maxGap, silentFor);
           if (hold > 0 && gap > hold && !noted.has(d.from)) {
             noted.add(d.from);
@@ -258,12 +294,12 @@ export const bgpAnalyzer = defineAnalyzer<State, BgpResult>({
               node: d.from,
               title: `${d.from} stops sending BGP KEEPALIVEs to ${d.to} (silent ${gap.toFixed(1)} s, hold time ${hold} s)`,
               detail: `KEEPALIVEs from ${d.from} stop for longer than the hold time: the session will expire (or has) and ${d.to} withdraws the routes learned from ${d.from}. The BGP daemon on ${d.from} is stopped or hung, or the path is broken.`,
-              evidence: [{ capture: r.capture, packets: d.packets, count: d.keepalives, note: `last KEEPALIVE from ${d.from} at +${(d.lastKeepalive - d.firstTime).toFixed(1)} s` }],
+              evidence: [{ capture: r.capture, packets: d.packets, count: d.keepalives, note: d.lastKeepalive >= 0 ? `last KEEPALIVE from ${d.from} at +${(d.lastKeepalive - d.firstTime).toFixed(1)} s` : `no KEEPALIVE from ${d.from} since its last OPEN` }],
               remedy: [`birdc show protocols   # on ${d.from}`],
             });
           }
         }
-      }
+      });
     }
     // Pod routes: a speaker with established sessions that never announces its block.
     const announcedBy = new Set<string>();
@@ -313,24 +349,6 @@ export const bgpAnalyzer = defineAnalyzer<State, BgpResult>({
           return r && mine.length ? [{ capture: r.capture, packets: mine.map((w) => w.packet).slice(0, 10), count: mine.length, note: 'withdrawn prefixes' }] : [];
         }),
         remedy: [`birdc show route   # on ${from}`],
-      });
-    }
-    // Full mesh vs route reflectors.
-    const speakers = new Set<string>();
-    for (const s of all.values()) for (const d of s.dirs) if (d.open) speakers.add(d.from);
-    const n = speakers.size;
-    if (n >= 3) {
-      const mesh = (n * (n - 1)) / 2;
-      findings.push({
-        id: 'bgp-session.topology',
-        severity: 'info',
-        confidence: 0.6,
-        component: 'bgp-session',
-        node: null,
-        title: all.size >= mesh ? `BGP full mesh: ${all.size} sessions among ${n} speakers` : `BGP with route reflection: ${all.size} sessions among ${n} speakers (a full mesh needs ${mesh})`,
-        detail: `A full iBGP mesh needs N(N-1)/2 sessions: ${mesh} for ${n} speakers, fine below about 100 nodes; larger clusters use route reflectors so each node keeps one or two sessions.`,
-        evidence: [],
-        remedy: ['calicoctl get bgpconfiguration default -o yaml   # nodeToNodeMeshEnabled', 'calicoctl get bgppeers'],
       });
     }
     return findings;

@@ -4,6 +4,13 @@ import type { FlowSummary } from '../flow-table.js';
 import type { PairStat } from '../pair-counter.js';
 import type { TopologyObservations } from './collect.js';
 import type { ArpBinding, CniGuess, FactEvidence, PodCidr, TopoNode, Topology, Vtep } from './types.js';
+import type { CniInputs } from './cni-inputs.js';
+import type { CniSignals } from './cni-signals.js';
+import { ciliumMode } from './cni-cilium.js';
+import { ipvlanMode } from './cni-ipvlan.js';
+import { macvlanMode } from './cni-macvlan.js';
+import { ovnMode } from './cni-ovn.js';
+import { weaveMode } from './cni-weave.js';
 
 /** Facts about pod CIDRs learned by other analyzers (BGP NLRI) joined into the topology. */
 export interface ExtraPodCidr {
@@ -59,7 +66,13 @@ function addUnique<T>(list: T[], v: T): void {
 }
 
 /** Merge every capture's observations into one picture of the cluster. */
-export function buildTopology(obs: ReadonlyArray<TopologyObservations | undefined>, flows: FlowSummary[][], extraCidrs: ExtraPodCidr[] = [], bgp: BgpHint | null = null): Topology {
+export function buildTopology(
+  obs: ReadonlyArray<TopologyObservations | undefined>,
+  flows: FlowSummary[][],
+  extraCidrs: ExtraPodCidr[] = [],
+  bgp: BgpHint | null = null,
+  cniSignals: ReadonlyArray<CniSignals | undefined> = [],
+): Topology {
   const nodes = new NodeSet();
   const vteps = new Map<string, Vtep>();
   const cidrs = new Map<string, PodCidr>();
@@ -146,6 +159,7 @@ export function buildTopology(obs: ReadonlyArray<TopologyObservations | undefine
       set.add((s.b & 0xffffff00) >>> 0);
     }
   }
+  const nextHops: Array<{ owner: number; mac: number; net: number; e: FactEvidence }> = [];
   for (const o of obs) {
     if (!o || overlay) continue;
     for (const s of o.l2Dst) {
@@ -153,10 +167,17 @@ export function buildTopology(obs: ReadonlyArray<TopologyObservations | undefine
       if (owner === undefined || owner === s.b) continue;
       const net = (s.b & 0xffffff00) >>> 0;
       if (net === ((owner & 0xffffff00) >>> 0) || !sourced.get(s.a)?.has(net)) continue;
-      const n = nodes.role(owner, 'next-hop', ev(o.capture, s));
-      addUnique(n.macs, macString(s.a));
-      addCidr(cidrString(net, 24), v4String(owner), 'host-gw', ev(o.capture, s));
+      nextHops.push({ owner, mac: s.a, net, e: ev(o.capture, s) });
     }
+  }
+  // A pod's bridge gateway (cni0) routes for remote pods too, as seen from the pod; its own
+  // address sits inside a /24 that a node routes, so it is the pod side of that node.
+  const routedNets = new Set(nextHops.map((h) => h.net));
+  for (const h of nextHops) {
+    if (routedNets.has((h.owner & 0xffffff00) >>> 0)) continue;
+    const n = nodes.role(h.owner, 'next-hop', h.e);
+    addUnique(n.macs, macString(h.mac));
+    addCidr(cidrString(h.net, 24), v4String(h.owner), 'host-gw', h.e);
   }
   // A /24 nobody sends from, but that senders tunnel to one node: that node's, by their routes.
   const owned = new Set([...cidrs.values()].map((c) => c.cidr));
@@ -193,7 +214,7 @@ export function buildTopology(obs: ReadonlyArray<TopologyObservations | undefine
     mtu: mtuPaths(flows),
     cni: [],
   };
-  topo.cni = inferCni(topo, tunnelKinds, vnis, bgp, flows);
+  topo.cni = inferCni({ topology: topo, kinds: tunnelKinds, vnis, flows, signals: cniSignals, bgp });
   return topo;
 }
 
@@ -226,14 +247,20 @@ function mtuPaths(flows: FlowSummary[][]): Topology['mtu'] {
   return [...paths.values()];
 }
 
-function inferCni(topo: Topology, kinds: Set<number>, vnis: Map<number, Set<number>>, bgp: BgpHint | null, flows: FlowSummary[][]): CniGuess[] {
+function inferCni(inputs: CniInputs): CniGuess[] {
+  const { topology: topo, kinds, vnis, bgp } = inputs;
   const out: CniGuess[] = [];
+  const claim = (g: CniGuess | null) => {
+    if (g) out.push(g);
+    return g;
+  };
+  const cilium = claim(ciliumMode(inputs));
+  const ovn = claim(ovnMode(inputs));
   const seen = (kind: number, portOrProto?: number) => [...kinds].some((k) => Math.floor(k / 65536) === kind && (portOrProto === undefined || k % 65536 === portOrProto));
   const bgpSessions = bgp?.sessions ?? 0;
-  if (seen(TUNNEL_VXLAN, 8472)) {
+  if (seen(TUNNEL_VXLAN, 8472) && cilium?.mode !== 'cilium-vxlan') {
     const v = [...(vnis.get(8472) ?? [])];
     if (v.length <= 2 && v.includes(1)) out.push({ mode: 'flannel-vxlan', confidence: 0.9, evidence: [`VXLAN on UDP 8472 with VNI ${v.join(', ')} (flannel's defaults)`] });
-    else if (v.length > 2) out.push({ mode: 'cilium-vxlan', confidence: 0.6, evidence: [`VXLAN on UDP 8472 with ${v.length} VNIs (Cilium carries security identities in the VNI)`] });
     else out.push({ mode: 'flannel-vxlan', confidence: 0.6, evidence: [`VXLAN on UDP 8472 (VNI ${v.join(', ') || 'unknown'})`] });
   }
   if (seen(TUNNEL_VXLAN, 4789)) {
@@ -241,10 +268,8 @@ function inferCni(topo: Topology, kinds: Set<number>, vnis: Map<number, Set<numb
     if (v.includes(4096)) out.push({ mode: 'calico-vxlan', confidence: 0.85, evidence: ['VXLAN on UDP 4789 with VNI 4096 (Calico\'s vxlan.calico defaults)'] });
     else out.push({ mode: 'vxlan', confidence: 0.5, evidence: [`VXLAN on UDP 4789 with VNI ${v.join(', ') || 'unknown'}`] });
   }
-  if (seen(TUNNEL_VXLAN, 6784) || [...kinds].some((k) => k % 65536 === 6784 || k % 65536 === 6783)) {
-    out.push({ mode: 'weave', confidence: 0.8, evidence: ['VXLAN/UDP on port 6784 (Weave fast datapath)'] });
-  }
-  if (seen(TUNNEL_GENEVE)) out.push({ mode: 'geneve (kube-ovn/ovn or cilium)', confidence: 0.7, evidence: ['Geneve on UDP 6081'] });
+  claim(weaveMode(inputs));
+  if (seen(TUNNEL_GENEVE) && !ovn && cilium?.mode !== 'cilium-geneve') out.push({ mode: 'geneve (kube-ovn/ovn or cilium)', confidence: 0.5, evidence: ['Geneve on UDP 6081'] });
   if (seen(TUNNEL_IPIP)) {
     out.push({ mode: 'calico-ipip', confidence: bgpSessions > 0 ? 0.9 : 0.65, evidence: ['IP-in-IP (protocol 4) between nodes', ...(bgpSessions ? [`${bgpSessions} BGP session(s) on TCP 179`] : [])] });
   }
@@ -254,20 +279,13 @@ function inferCni(topo: Topology, kinds: Set<number>, vnis: Map<number, Set<numb
   const tunnelled = kinds.size > 0;
   const hostGwCidrs = topo.podCidrs.filter((c) => c.source === 'host-gw');
   if (bgpSessions > 0 && !seen(TUNNEL_IPIP)) {
-    const mesh = bgp && bgp.reflectors.length > 0 ? `route reflector ${bgp.reflectors.join(', ')}` : 'full mesh';
+    const n = bgp?.speakers.length ?? 0;
+    const mesh = bgp && bgp.reflectors.length > 0 ? `route reflector ${bgp.reflectors.join(', ')}` : bgpSessions >= (n * (n - 1)) / 2 ? 'full mesh' : `${n} speakers`;
     out.push({ mode: 'calico-bgp', confidence: tunnelled ? 0.5 : 0.85, evidence: [`${bgpSessions} BGP session(s) on TCP 179 (${mesh})`, ...(hostGwCidrs.length ? [`${hostGwCidrs.length} pod CIDR(s) routed without encapsulation`] : [])] });
   } else if (!tunnelled && hostGwCidrs.length > 0) {
     out.push({ mode: 'flannel-host-gw', confidence: 0.6, evidence: [`pod CIDRs routed via node next hops without encapsulation: ${hostGwCidrs.map((c) => `${c.cidr} via ${c.nodeIp}`).join(', ')}`] });
   }
-  // Several IPs answering ARP with one MAC (not Calico's proxy-ARP MAC): IPVLAN; a MAC per pod IP on the underlay: MACVLAN.
-  const byMac = new Map<string, Set<string>>();
-  for (const b of topo.arp) {
-    let s = byMac.get(b.mac);
-    if (!s) byMac.set(b.mac, (s = new Set()));
-    s.add(b.ip);
-  }
-  const shared = [...byMac.entries()].filter(([mac, ips]) => ips.size >= 3 && mac !== 'ee:ee:ee:ee:ee:ee');
-  if (shared.length) out.push({ mode: 'ipvlan', confidence: 0.5, evidence: shared.map(([mac, ips]) => `${ips.size} IPs answer ARP with one MAC ${mac}`) });
-  void flows;
+  claim(ipvlanMode(inputs));
+  claim(macvlanMode(inputs));
   return out.sort((a, b) => b.confidence - a.confidence);
 }
