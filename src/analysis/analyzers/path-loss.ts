@@ -1,0 +1,32 @@
+import { defineAnalyzer } from '../analyzer.js';
+import type { Finding } from '../finding.js';
+import { correlate } from '../../correlate/correlate.js';
+import { lossFindings } from '../../correlate/findings.js';
+import { SightingCollector, type SightingTable } from '../../correlate/sightings.js';
+
+/**
+ * Follows packets across captures: each capture's pass keeps one sighting per IP packet;
+ * the diagnosis joins them, puts every capture on the first one's clock, and names the
+ * segment and node where packets stop.
+ */
+export const pathAnalyzer = defineAnalyzer<SightingCollector, SightingTable>({
+  name: 'path',
+  create: (ctx) => new SightingCollector(ctx.capture),
+  packet: (s, f, p, ctx) => s.add(f, p, ctx.time),
+  finish: (s) => s.finish(),
+  diagnose(results, model): Finding[] {
+    if (model.captures.length < 2) {
+      model.correlation = null;
+      return [];
+    }
+    const c = correlate({ tables: results, captures: model.captures, flows: model.flows, topology: model.topology, nodeState: model.nodeState });
+    model.correlation = c;
+    c.points.forEach((pt, i) => {
+      const s = model.captures[i];
+      if (!s) return;
+      s.clockOffset = pt.clockOffset ?? 0;
+      s.clockOffsetError = pt.clockOffsetError;
+    });
+    return lossFindings(c, model.findings);
+  },
+});

@@ -1,0 +1,200 @@
+import { parseV4, v4String } from '../analysis/addr.js';
+import type { Topology } from '../analysis/topology/types.js';
+import { flowLabel } from './describe.js';
+import { stepOf, type ChainStep, type FlowEnds } from './expect.js';
+import type { Joined } from './match.js';
+import { SIGHTING_FLAG_OUTER_V6, type SightingTable } from './sightings.js';
+import type { FlowKey, LossGroup, LossPlace } from './types.js';
+
+/** A packet this close to the end of the capture that should have seen it next is not called lost. */
+export const END_MARGIN = 1;
+const LOSS_SAMPLE = 10;
+/** Chains longer than this are judged on their first 31 steps (a bitmask per packet). */
+const MAX_STEPS = 31;
+
+interface FlowChain {
+  flow: FlowKey;
+  ends: FlowEnds;
+  chain: ChainStep[];
+}
+
+interface GroupAcc {
+  place: LossPlace;
+  last: ChainStep;
+  miss: ChainStep | null;
+  lost: number;
+  flows: Set<number>;
+  sample: number[];
+  min: number;
+  max: number;
+  dstNodes: Set<string>;
+  outerDsts: Set<number>;
+  misdirectedTo: number;
+}
+
+/**
+ * Judges each packet against the chain of points its flow should cross: it was lost when
+ * it stops short of the last one while the next point's capture was running. Lost
+ * packets are grouped by where they stopped; what they have in common comes from the
+ * packets of the same flows that got through.
+ */
+export class LossCollector {
+  readonly lostPerFlow = new Map<number, { total: number; bySegment: Map<string, number> }>();
+  private readonly acc = new Map<string, GroupAcc>();
+  /** Per judged packet: flow, steps reached (bitmask), inner size. */
+  private readonly evFlow: number[] = [];
+  private readonly evMask: number[] = [];
+  private readonly evSize: number[] = [];
+  private readonly podCidrNodes: Set<string>;
+
+  constructor(
+    private readonly j: Joined,
+    private readonly tables: SightingTable[],
+    private readonly chains: FlowChain[],
+    private readonly window: Array<{ from: number; to: number }>,
+    topology: Topology,
+  ) {
+    this.podCidrNodes = new Set(topology.podCidrs.map((c) => c.nodeIp));
+  }
+
+  /** Returns the chain step the packet missed, or -1. */
+  packet(flow: number, rows: number[], times: number[]): number {
+    const fc = this.chains[flow]!;
+    const chain = fc.chain;
+    let maxPos = -1;
+    let maxRow = -1;
+    let maxTime = 0;
+    let mask = 0;
+    let misdirected = -1;
+    let size = 0;
+    const dstNode = fc.ends.dstNode !== null ? parseV4(fc.ends.dstNode) : null;
+    for (let k = 0; k < rows.length; k++) {
+      const g = rows[k]!;
+      const c = this.j.capOf[g]!;
+      const t = this.tables[c]!;
+      const i = g - this.j.base[c]!;
+      size = t.size[i]!;
+      const enc = t.tunnel[i] !== 0;
+      // Encapsulated toward a node that does not host the destination pod.
+      if (enc && fc.ends.dstIsPod && dstNode !== null && t.outerDst[i] !== dstNode && (t.flags[i]! & SIGHTING_FLAG_OUTER_V6) === 0 && t.outerSrc[i] !== dstNode) misdirected = g;
+      const pos = stepOf(chain, c, enc);
+      if (pos < 0) continue;
+      if (pos < MAX_STEPS) mask |= 1 << pos;
+      if (pos > maxPos) {
+        maxPos = pos;
+        maxRow = g;
+        maxTime = times[k]!;
+      }
+    }
+    if (misdirected >= 0 && (maxPos < 0 || chain[maxPos]!.side === 'src')) {
+      const c = this.j.capOf[misdirected]!;
+      const t = this.tables[c]!;
+      const i = misdirected - this.j.base[c]!;
+      const last = chain[Math.max(0, maxPos)] ?? { capture: c, form: 'all' as const, side: 'src' as const, node: fc.ends.srcNode };
+      const miss = chain.find((s) => s.side === 'dst') ?? null;
+      this.lose('misdirected', flow, last, miss, maxRow >= 0 ? maxRow : misdirected, size, t.outerDst[i]!);
+      return miss ? chain.indexOf(miss) : -1;
+    }
+    if (chain.length < 2 || maxPos < 0) return -1;
+    this.evFlow.push(flow);
+    this.evMask.push(mask);
+    this.evSize.push(size);
+    if (maxPos === chain.length - 1) return -1;
+    const miss = chain[maxPos + 1]!;
+    const w = this.window[miss.capture]!;
+    if (maxTime < w.from || maxTime + END_MARGIN > w.to) return -1;
+    const last = chain[maxPos]!;
+    const place: LossPlace = last.side === 'src' ? (miss.side === 'src' ? 'source-node' : 'underlay') : 'destination-node';
+    this.lose(place, flow, last, miss, maxRow, size, -1);
+    return maxPos + 1;
+  }
+
+  private lose(place: LossPlace, flow: number, last: ChainStep, miss: ChainStep | null, row: number, size: number, misdirectedTo: number): void {
+    const key = `${place}|${last.capture}|${last.form}|${miss ? `${miss.capture}|${miss.form}` : '-'}|${misdirectedTo}`;
+    let a = this.acc.get(key);
+    if (!a) {
+      a = { place, last, miss, lost: 0, flows: new Set(), sample: [], min: size, max: size, dstNodes: new Set(), outerDsts: new Set(), misdirectedTo };
+      this.acc.set(key, a);
+    }
+    a.lost++;
+    a.flows.add(flow);
+    const c = this.j.capOf[row]!;
+    const t = this.tables[c]!;
+    const i = row - this.j.base[c]!;
+    if (c === last.capture && a.sample.length < LOSS_SAMPLE) a.sample.push(t.frame[i]!);
+    if (size < a.min) a.min = size;
+    if (size > a.max) a.max = size;
+    const dn = this.chains[flow]!.ends.dstNode;
+    if (dn) a.dstNodes.add(dn);
+    if (t.tunnel[i] !== 0) a.outerDsts.add(t.outerDst[i]!);
+    let pf = this.lostPerFlow.get(flow);
+    if (!pf) this.lostPerFlow.set(flow, (pf = { total: 0, bySegment: new Map() }));
+    pf.total++;
+    if (miss) {
+      const sk = `${last.capture}>${miss.capture}`;
+      pf.bySegment.set(sk, (pf.bySegment.get(sk) ?? 0) + 1);
+    }
+  }
+
+  groups(): LossGroup[] {
+    const lostFlows = new Set<number>();
+    for (const a of this.acc.values()) for (const f of a.flows) lostFlows.add(f);
+    const out: LossGroup[] = [];
+    for (const a of this.acc.values()) {
+      // Packets of the same flows that crossed this segment.
+      let delivered = 0;
+      let maxDelivered = 0;
+      if (a.miss) {
+        const steps = new Map<number, [number, number]>();
+        for (const f of a.flows) {
+          const ch = this.chains[f]!.chain;
+          const sl = ch.findIndex((s) => s.capture === a.last.capture && s.form === a.last.form);
+          const sm = ch.findIndex((s) => s.capture === a.miss!.capture && s.form === a.miss!.form);
+          if (sl >= 0 && sm >= 0 && sl < MAX_STEPS && sm < MAX_STEPS) steps.set(f, [sl, sm]);
+        }
+        for (let e = 0; e < this.evFlow.length; e++) {
+          const st = steps.get(this.evFlow[e]!);
+          if (!st) continue;
+          const m = this.evMask[e]!;
+          if ((m >>> st[0]) & 1 && (m >>> st[1]) & 1) {
+            delivered++;
+            if (this.evSize[e]! > maxDelivered) maxDelivered = this.evSize[e]!;
+          }
+        }
+      }
+      const reverses = [...a.flows].map((f) => reverseOf(this.chains, f));
+      const oneDirection = reverses.some((r) => r >= 0) && reverses.every((r) => r < 0 || !lostFlows.has(r));
+      const name = (c: number) => this.tables[c]!.capture;
+      const form = (s: ChainStep) => (s.form === 'outer' ? ('encapsulated' as const) : s.form === 'inner' ? ('bare' as const) : null);
+      out.push({
+        place: a.place,
+        lastSeen: name(a.last.capture),
+        firstMissing: a.miss ? name(a.miss.capture) : null,
+        lastSeenForm: form(a.last),
+        firstMissingForm: a.miss ? form(a.miss) : null,
+        fromNode: a.last.node,
+        toNode: a.place === 'misdirected' ? v4String(a.misdirectedTo) : (a.miss?.node ?? null),
+        toNodeOwnsPods: a.place === 'misdirected' ? this.podCidrNodes.has(v4String(a.misdirectedTo)) : null,
+        lost: a.lost,
+        delivered,
+        pattern: {
+          allPackets: delivered === 0,
+          sizeAbove: delivered > 0 && a.min > maxDelivered ? maxDelivered : null,
+          oneDirection,
+          dstNode: a.dstNodes.size === 1 ? [...a.dstNodes][0]! : null,
+          outerDst: a.outerDsts.size === 1 ? v4String([...a.outerDsts][0]!) : null,
+        },
+        flows: [...a.flows].map((f) => flowLabel(this.chains[f]!.flow)),
+        sample: a.sample,
+        sizes: { min: a.min, max: a.max },
+      });
+    }
+    return out.sort((x, y) => y.lost - x.lost);
+  }
+
+}
+
+function reverseOf(chains: FlowChain[], f: number): number {
+  const k = chains[f]!.flow;
+  return chains.findIndex((c) => c.flow.src === k.dst && c.flow.dst === k.src && c.flow.proto === k.proto && c.flow.sport === k.dport && c.flow.dport === k.sport);
+}

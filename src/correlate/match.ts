@@ -1,0 +1,191 @@
+import { hashWords } from './identity.js';
+import type { SightingTable } from './sightings.js';
+
+/**
+ * Sightings of all captures joined into packets. Three levels, all typed arrays indexed
+ * by a global sighting number g (capture-major, so `base[c] + i` is row i of capture c):
+ *  - group: sightings sharing the header identity;
+ *  - instance: one capture's sightings of one group close in time on distinct interfaces
+ *    (an `any` capture sees one packet on the veth, the bridge, the VTEP and the NIC);
+ *  - packet: instances of one group in different captures, close in corrected time.
+ * A retransmission with identical bytes becomes a second instance (same interface again)
+ * and so a second packet.
+ */
+export interface Joined {
+  tables: SightingTable[];
+  base: Int32Array;
+  total: number;
+  capOf: Uint16Array;
+  groupOf: Int32Array;
+  groups: number;
+  /** Members of group k: members[groupStart[k] .. groupStart[k+1]), capture-major, time order. */
+  groupStart: Int32Array;
+  members: Int32Array;
+  instOf: Int32Array;
+  instances: number;
+  instCap: Uint16Array;
+  instGroup: Int32Array;
+  /** First and last raw (uncorrected) time of the instance; its first sighting. */
+  instT0: Float64Array;
+  instT1: Float64Array;
+  instHead: Int32Array;
+  /** Flow direction id of each group (inner src, dst, proto, ports). */
+  groupFlow: Int32Array;
+  flows: number;
+  /** One representative sighting per flow id. */
+  flowHead: Int32Array;
+}
+
+/** An `any` capture's sightings of one packet come within this of each other. */
+export const INSTANCE_SPAN = 0.5;
+
+function pow2(n: number): number {
+  let m = 1024;
+  while (m < n) m *= 2;
+  return m;
+}
+
+/** Group sightings by identity, split groups into per-capture instances, number the flows. */
+export function join(tables: SightingTable[]): Joined {
+  const C = tables.length;
+  const base = new Int32Array(C + 1);
+  for (let c = 0; c < C; c++) base[c + 1] = base[c]! + tables[c]!.count;
+  const total = base[C]!;
+  const capOf = new Uint16Array(total);
+  for (let c = 0; c < C; c++) capOf.fill(c, base[c]!, base[c + 1]!);
+
+  // Open addressing on the 64-bit identity.
+  const m = pow2(total * 2);
+  const slotHi = new Uint32Array(m);
+  const slotLo = new Uint32Array(m);
+  const slotGroup = new Int32Array(m).fill(-1);
+  const groupOf = new Int32Array(total);
+  let groups = 0;
+  for (let c = 0; c < C; c++) {
+    const t = tables[c]!;
+    for (let i = 0; i < t.count; i++) {
+      const hi = t.keyHi[i]!;
+      const lo = t.keyLo[i]!;
+      let s = (hi ^ Math.imul(lo, 0x9e3779b1)) & (m - 1);
+      for (;;) {
+        const gi = slotGroup[s]!;
+        if (gi < 0) {
+          slotHi[s] = hi;
+          slotLo[s] = lo;
+          slotGroup[s] = groups;
+          groupOf[base[c]! + i] = groups++;
+          break;
+        }
+        if (slotHi[s] === hi && slotLo[s] === lo) {
+          groupOf[base[c]! + i] = gi;
+          break;
+        }
+        s = (s + 1) & (m - 1);
+      }
+    }
+  }
+  const groupStart = new Int32Array(groups + 1);
+  for (let g = 0; g < total; g++) groupStart[groupOf[g]! + 1]!++;
+  for (let k = 0; k < groups; k++) groupStart[k + 1]! += groupStart[k]!;
+  const fill = groupStart.slice(0, groups);
+  const members = new Int32Array(total);
+  for (let g = 0; g < total; g++) members[fill[groupOf[g]!]!++] = g;
+
+  // Instances.
+  const instOf = new Int32Array(total);
+  const instCap = new Uint16Array(total);
+  const instGroup = new Int32Array(total);
+  const instT0 = new Float64Array(total);
+  const instT1 = new Float64Array(total);
+  const instHead = new Int32Array(total);
+  let instances = 0;
+  for (let k = 0; k < groups; k++) {
+    let cur = -1;
+    let curStart = groupStart[k]!;
+    for (let q = groupStart[k]!; q < groupStart[k + 1]!; q++) {
+      const g = members[q]!;
+      const c = capOf[g]!;
+      const t = tables[c]!;
+      const i = g - base[c]!;
+      let fresh = cur < 0 || instCap[cur] !== c || t.time[i]! - instT0[cur]! > INSTANCE_SPAN;
+      if (!fresh) {
+        // The same interface twice is the packet sent again, not seen further along.
+        for (let r = curStart; r < q; r++) {
+          const h = members[r]!;
+          if (t.iface[h - base[c]!] === t.iface[i]) {
+            fresh = true;
+            break;
+          }
+        }
+      }
+      if (fresh) {
+        cur = instances++;
+        curStart = q;
+        instCap[cur] = c;
+        instGroup[cur] = k;
+        instT0[cur] = t.time[i]!;
+        instHead[cur] = g;
+      }
+      instT1[cur] = t.time[i]!;
+      instOf[g] = cur;
+    }
+  }
+
+  // Flow directions: a hash of (src, dst, ports, proto), checked against the flow's first row.
+  const groupFlow = new Int32Array(groups);
+  const flowIds = new Map<number, number | number[]>();
+  const flowHeadList: number[] = [];
+  const same = (g: number, h: number): boolean => {
+    const tc = tables[capOf[g]!]!;
+    const ti = g - base[capOf[g]!]!;
+    const uc = tables[capOf[h]!]!;
+    const ui = h - base[capOf[h]!]!;
+    return tc.src[ti] === uc.src[ui] && tc.dst[ti] === uc.dst[ui] && tc.ports[ti] === uc.ports[ui] && tc.proto[ti] === uc.proto[ui];
+  };
+  const words = new Uint32Array(4);
+  for (let k = 0; k < groups; k++) {
+    const g = members[groupStart[k]!]!;
+    const c = capOf[g]!;
+    const t = tables[c]!;
+    const i = g - base[c]!;
+    words[0] = t.src[i]!;
+    words[1] = t.dst[i]!;
+    words[2] = t.ports[i]!;
+    words[3] = t.proto[i]!;
+    const h = hashWords(words, 0, 4, 0x2545f491);
+    const hit = flowIds.get(h);
+    let f = -1;
+    if (typeof hit === 'number') {
+      if (same(flowHeadList[hit]!, g)) f = hit;
+    } else if (hit) {
+      for (const x of hit) if (same(flowHeadList[x]!, g)) f = x;
+    }
+    if (f < 0) {
+      f = flowHeadList.length;
+      flowHeadList.push(g);
+      if (hit === undefined) flowIds.set(h, f);
+      else flowIds.set(h, typeof hit === 'number' ? [hit, f] : [...hit, f]);
+    }
+    groupFlow[k] = f;
+  }
+  return {
+    tables,
+    base,
+    total,
+    capOf,
+    groupOf,
+    groups,
+    groupStart,
+    members,
+    instOf,
+    instances,
+    instCap: instCap.slice(0, instances),
+    instGroup: instGroup.slice(0, instances),
+    instT0: instT0.slice(0, instances),
+    instT1: instT1.slice(0, instances),
+    instHead: instHead.slice(0, instances),
+    groupFlow,
+    flows: flowHeadList.length,
+    flowHead: Int32Array.from(flowHeadList),
+  };
+}

@@ -1,0 +1,180 @@
+import type { Joined } from './match.js';
+
+/**
+ * Instances joined into packets: one group's instances from different captures whose
+ * corrected times lie within `window` of the first. Instances the header identity left
+ * alone get a second chance by the NAT key (addresses and ports rewritten, the rest kept)
+ * within a tighter window.
+ */
+export interface Packets {
+  count: number;
+  pktOf: Int32Array;
+  /** Instances of packet p: list[start[p] .. start[p+1]) in corrected-time order. */
+  start: Int32Array;
+  list: Int32Array;
+  /** Corrected first time per instance. */
+  instTime: Float64Array;
+  /** Packets that were joined through the NAT key. */
+  natJoined: number;
+}
+
+export const MATCH_WINDOW = 1;
+export const NAT_WINDOW = 0.2;
+
+export function buildPackets(j: Joined, offsets: Array<number | null>, window = MATCH_WINDOW): Packets {
+  const n = j.instances;
+  const instTime = new Float64Array(n);
+  for (let q = 0; q < n; q++) instTime[q] = j.instT0[q]! + (offsets[j.instCap[q]!] ?? 0);
+  const pktOf = new Int32Array(n).fill(-1);
+  let count = 0;
+  const order: number[] = [];
+  const stamp = new Int32Array(j.tables.length).fill(-1);
+  let s = 0;
+  while (s < n) {
+    const k = j.instGroup[s]!;
+    let e = s;
+    while (e < n && j.instGroup[e] === k) e++;
+    order.length = 0;
+    for (let q = s; q < e; q++) order.push(q);
+    if (e - s > 1) order.sort((x, y) => instTime[x]! - instTime[y]!);
+    count = clusterGroup(j, order, instTime, stamp, pktOf, count, window);
+    s = e;
+  }
+
+  // NAT fallback over instances that stayed alone.
+  const size = new Int32Array(count);
+  for (let q = 0; q < n; q++) size[pktOf[q]!]!++;
+  const alone: number[] = [];
+  for (let q = 0; q < n; q++) if (size[pktOf[q]!] === 1) alone.push(q);
+  let natJoined = 0;
+  if (alone.length > 1) {
+    const nat = (q: number): number => {
+      const g = j.instHead[q]!;
+      const c = j.capOf[g]!;
+      return j.tables[c]!.nat[g - j.base[c]!]!;
+    };
+    alone.sort((x, y) => nat(x) - nat(y) || instTime[x]! - instTime[y]!);
+    let a = 0;
+    while (a < alone.length) {
+      let b = a + 1;
+      const key = nat(alone[a]!);
+      while (b < alone.length && nat(alone[b]!) === key) b++;
+      if (b - a > 1) {
+        const run = alone.slice(a, b);
+        const before = new Set(run.map((q) => pktOf[q]!));
+        const next = cluster(j, run, instTime, stamp, pktOf, count, NAT_WINDOW);
+        const after = new Set(run.map((q) => pktOf[q]!));
+        natJoined += Math.max(0, before.size - after.size);
+        count = next;
+      }
+      a = b;
+    }
+  }
+
+  // Renumber densely and lay out per packet.
+  const remap = new Int32Array(count).fill(-1);
+  let dense = 0;
+  for (let q = 0; q < n; q++) {
+    const p = pktOf[q]!;
+    if (remap[p] === -1) remap[p] = dense++;
+    pktOf[q] = remap[p]!;
+  }
+  const start = new Int32Array(dense + 1);
+  for (let q = 0; q < n; q++) start[pktOf[q]! + 1]!++;
+  for (let p = 0; p < dense; p++) start[p + 1]! += start[p]!;
+  const fill = start.slice(0, dense);
+  const list = new Int32Array(n);
+  for (let q = 0; q < n; q++) list[fill[pktOf[q]!]!++] = q;
+  for (let p = 0; p < dense; p++) {
+    const a = start[p]!;
+    const b = start[p + 1]!;
+    if (b - a > 1) {
+      const part = Array.from(list.subarray(a, b)).sort((x, y) => instTime[x]! - instTime[y]!);
+      list.set(part, a);
+    }
+  }
+  return { count: dense, pktOf, start, list, instTime, natJoined };
+}
+
+/** Groups up to this size are split by payload before time decides; larger ones by time alone. */
+export const PAYLOAD_SPLIT_MAX = 64;
+
+function payloadOf(j: Joined, q: number): number {
+  const c = j.instCap[q]!;
+  return j.tables[c]!.payload[j.instHead[q]! - j.base[c]!]!;
+}
+
+/**
+ * One group's instances into packets. Headers alike (IPv6 UDP, or IPv4 with IP ID 0) can
+ * leave many packets in one group, sent closer together than the path's delay: the payload
+ * prefix sorts those out first, then instances whose payload the snaplen hid join the
+ * nearest packet in time that lacks their capture.
+ */
+function clusterGroup(j: Joined, order: number[], instTime: Float64Array, stamp: Int32Array, pktOf: Int32Array, count: number, window: number): number {
+  if (order.length <= 2 || order.length > PAYLOAD_SPLIT_MAX) return cluster(j, order, instTime, stamp, pktOf, count, window);
+  const known = order.filter((q) => payloadOf(j, q) !== 0);
+  const unknown = order.filter((q) => payloadOf(j, q) === 0);
+  if (known.length === 0 || (unknown.length === 0 && new Set(known.map((q) => payloadOf(j, q))).size === 1)) return cluster(j, order, instTime, stamp, pktOf, count, window);
+  known.sort((x, y) => payloadOf(j, x) - payloadOf(j, y) || instTime[x]! - instTime[y]!);
+  const first = count;
+  for (let a = 0; a < known.length; ) {
+    let b = a + 1;
+    while (b < known.length && payloadOf(j, known[b]!) === payloadOf(j, known[a]!)) b++;
+    count = cluster(j, known.slice(a, b), instTime, stamp, pktOf, count, window);
+    a = b;
+  }
+  const start: number[] = [];
+  const caps: number[][] = [];
+  for (let p = first; p < count; p++) {
+    start.push(Infinity);
+    caps.push([]);
+  }
+  for (const q of known) {
+    const k = pktOf[q]! - first;
+    start[k] = Math.min(start[k]!, instTime[q]!);
+    caps[k]!.push(j.instCap[q]!);
+  }
+  for (const u of unknown) {
+    const c = j.instCap[u]!;
+    let best = -1;
+    let bestGap = Infinity;
+    for (let k = 0; k < start.length; k++) {
+      const gap = Math.abs(instTime[u]! - start[k]!);
+      if (gap <= window && gap < bestGap && !caps[k]!.includes(c)) {
+        best = k;
+        bestGap = gap;
+      }
+    }
+    if (best < 0) {
+      best = start.length;
+      start.push(instTime[u]!);
+      caps.push([]);
+      count++;
+    }
+    caps[best]!.push(c);
+    pktOf[u] = first + best;
+  }
+  return count;
+}
+
+/** Time-ordered instances into packets: a capture seen twice, a payload mismatch or the window starts a new one. */
+function cluster(j: Joined, order: number[], instTime: Float64Array, stamp: Int32Array, pktOf: Int32Array, count: number, window: number): number {
+  let cur = -1;
+  let curStart = 0;
+  let curPayload = 0;
+  for (const q of order) {
+    const c = j.instCap[q]!;
+    const g = j.instHead[q]!;
+    const pay = j.tables[c]!.payload[g - j.base[c]!]!;
+    const clash = cur >= 0 && pay !== 0 && curPayload !== 0 && pay !== curPayload;
+    if (cur < 0 || stamp[c] === cur || instTime[q]! - curStart > window || clash) {
+      cur = count++;
+      curStart = instTime[q]!;
+      curPayload = 0;
+    }
+    stamp[c] = cur;
+    if (pay !== 0) curPayload = pay;
+    pktOf[q] = cur;
+  }
+  return count;
+}
