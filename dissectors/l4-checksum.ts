@@ -128,3 +128,40 @@ export const udpChecksumStatusField: FieldDef = field(
   { names: CHECKSUM_STATUS_NAMES },
 );
 
+
+/**
+ * Is a bad outer UDP checksum (layer `udp`, carrying a tunnel) what Linux leaves on a packet
+ * it has not finished offloading? Two shapes, both seen on the sending host before the NIC:
+ * CHECKSUM_PARTIAL, where the field still holds the pseudo-header sum; and local checksum
+ * offload (LCO), where the outer sum was computed as if the inner TCP/UDP checksum (layer
+ * `inner`, protocol `innerProto`, still partial) were already filled in. A packet damaged
+ * on the wire or by a broken NIC matches neither.
+ */
+export function outerChecksumPendingOffload(p: PacketView, udp: number, inner: number, innerProto: number): boolean {
+  const b = p.layerBuf[udp]!;
+  const us = p.start[udp]!;
+  if (p.end[udp]! - us < 8) return false;
+  const field = u16(b, us + 6);
+  const ulen = u16(b, us + 4);
+  const outerIp = ipLayerOf(p, udp);
+  if (outerIp < 0 || ulen < 8) return false;
+  const outerPseudo = pseudoHeaderSum(p, outerIp, 17, ulen);
+  if (outerPseudo < 0) return false;
+  if (foldChecksum(outerPseudo) === field) return true;
+  if (inner < 0 || (innerProto !== 6 && innerProto !== 17) || p.layerBuf[inner] !== b || p.end[udp]! - us < ulen) return false;
+  const innerIp = ipLayerOf(p, inner);
+  if (innerIp < 0 || p.layerBuf[innerIp] !== b) return false;
+  const is = p.start[inner]!;
+  const ipEnd = p.end[innerIp]!;
+  const l4len = ipEnd - is;
+  const csumAt = is + (innerProto === 6 ? 16 : 6);
+  if (l4len < (innerProto === 6 ? 20 : 8) || ipEnd > us + ulen) return false;
+  const innerPseudo = pseudoHeaderSum(p, innerIp, innerProto, l4len);
+  if (innerPseudo < 0) return false;
+  const innerField = u16(b, csumAt);
+  // The inner sum without its checksum field, then the field it should hold.
+  const innerRest = foldChecksum(onesSum(b, is, is + l4len, innerPseudo) + (~innerField & 0xffff));
+  const innerRight = ~innerRest & 0xffff;
+  const outer = onesSum(b, us, us + ulen, outerPseudo);
+  return foldChecksum(outer + (~innerField & 0xffff) + innerRight) === 0xffff;
+}
