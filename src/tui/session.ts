@@ -1,0 +1,152 @@
+import { parseCaptureArg } from '../analysis/pass.js';
+import { createRegistry, parseDecodeAs } from '../decode/protocols.js';
+import type { Registry } from '../decode/registry.js';
+import type { Report } from '../report/report.js';
+import { runAnalysis, type AnalysisOutcome } from './analysis-job.js';
+import { CaptureStore } from './capture-store.js';
+import { Throttle } from './throttle.js';
+
+export type AnalysisState = 'running' | 'done' | 'failed' | 'off';
+
+/**
+ * A capture being taken while the UI runs. The capturing side writes a classic pcap file
+ * (its header first) and, for each record once it is on disk, calls `record` with the
+ * record's byte offset and timestamp; `end` when the capture stops.
+ */
+export interface LiveFeed {
+  label: string;
+  path: string;
+  subscribe(listener: LiveListener): () => void;
+}
+
+export interface LiveListener {
+  record(fileOffset: number, tsSec: number, tsNsec: number): void;
+  end(error?: string): void;
+}
+
+export interface SessionOptions {
+  decodeAs?: string[];
+  nodeState?: string;
+  command?: string[];
+  /** Skip the diagnosis (tests of the packet views; live capture until it stops). */
+  analyze?: boolean;
+  /** How often the screen may be told about new packets. */
+  refreshMs?: number;
+}
+
+/**
+ * Everything the terminal UI shows, outside React: the captures' packet stores, the
+ * report once the analysis is done, and a version number that changes (at a bounded
+ * rate) whenever any of it does.
+ */
+export class TuiSession {
+  readonly reg: Registry;
+  readonly stores: CaptureStore[] = [];
+  report: Report | null = null;
+  analysis: AnalysisState = 'off';
+  /** Things to tell the user that belong to no packet (failed captures, node state). */
+  messages: string[] = [];
+  version = 0;
+  private readonly listeners = new Set<() => void>();
+  private readonly throttle: Throttle;
+  private unsubscribeLive: (() => void) | null = null;
+  private readonly abort = new AbortController();
+
+  constructor(opts: SessionOptions = {}) {
+    this.reg = createRegistry();
+    for (const spec of opts.decodeAs ?? []) {
+      const d = parseDecodeAs(spec, this.reg);
+      if (typeof d === 'string') throw new Error(d);
+      this.reg.setDispatch(d.table, d.key, d.proto);
+    }
+    this.throttle = new Throttle(() => this.emit(), opts.refreshMs ?? 100);
+  }
+
+  /** Open capture files (`NAME=PATH` names a capture point, as on the command line). */
+  static forFiles(files: string[], opts: SessionOptions = {}): TuiSession {
+    const s = new TuiSession(opts);
+    const inputs = files.map(parseCaptureArg);
+    inputs.forEach((input, k) => s.stores.push(new CaptureStore(input.name, input.path, k, s.reg, () => s.changed())));
+    s.loaded = Promise.all(s.stores.map((st) => st.load())).then(() => undefined);
+    if (opts.analyze !== false) {
+      s.analysis = 'running';
+      s.analyzed = runAnalysis({
+        inputs,
+        ...(opts.decodeAs ? { decodeAs: opts.decodeAs } : {}),
+        ...(opts.nodeState !== undefined ? { nodeState: opts.nodeState } : {}),
+        command: opts.command ?? ['netdiag', 'read', ...files],
+        signal: s.abort.signal,
+      }).then(
+        (o) => s.analysisDone(o),
+        (e: unknown) => s.analysisDone({ report: null, messages: [`analysis failed: ${(e as Error).message}`] }),
+      );
+    }
+    return s;
+  }
+
+  /** Follow a live capture; packets are shown as the feed reports them, redrawn at most every refreshMs. */
+  static forLive(feed: LiveFeed, opts: SessionOptions = {}): TuiSession {
+    const s = new TuiSession({ ...opts, analyze: false });
+    const store = new CaptureStore(feed.label, feed.path, 0, s.reg, () => s.changed());
+    s.stores.push(store);
+    let attached: Promise<void> | null = null;
+    s.unsubscribeLive = feed.subscribe({
+      record: (off, sec, nsec) => {
+        attached ??= store.attachLive(sec, nsec).catch((e: unknown) => {
+          store.error = (e as Error).message;
+          s.changed();
+        });
+        store.append(off);
+        s.changed();
+      },
+      end: (error) => {
+        if (error) s.messages.push(error);
+        store.endLive();
+        s.changed();
+      },
+    });
+    store.status = 'live';
+    return s;
+  }
+
+  /** Resolves when every capture has been indexed. */
+  loaded: Promise<void> = Promise.resolve();
+  /** Resolves when the analysis has finished (or at once when there is none). */
+  analyzed: Promise<void> = Promise.resolve();
+
+  private analysisDone(o: AnalysisOutcome): void {
+    this.report = o.report;
+    this.messages.push(...o.messages);
+    this.analysis = o.report ? 'done' : 'failed';
+    this.changed();
+    this.throttle.flush();
+  }
+
+  /** Index of the capture a report names (its capture point name), or -1. */
+  storeIndex(name: string): number {
+    return this.stores.findIndex((s) => s.label === name);
+  }
+
+  changed(): void {
+    this.throttle.notify();
+  }
+
+  subscribe = (fn: () => void): (() => void) => {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  };
+
+  getVersion = (): number => this.version;
+
+  private emit(): void {
+    this.version++;
+    for (const fn of this.listeners) fn();
+  }
+
+  close(): void {
+    this.abort.abort();
+    this.throttle.cancel();
+    this.unsubscribeLive?.();
+    for (const s of this.stores) s.close();
+  }
+}

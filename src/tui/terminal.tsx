@@ -1,0 +1,54 @@
+import { render } from 'ink';
+import { App } from './app.js';
+import { safe } from './layout.js';
+import type { TuiInput, TuiTerminal } from './index.js';
+import { TuiSession } from './session.js';
+
+const ENTER = '\u001b[?1049h\u001b[H';
+// Leave the alternate screen, show the cursor, and turn off any mouse reporting.
+const LEAVE = '\u001b[?25h\u001b[?1049l';
+
+/**
+ * The terminal UI on a terminal. Opens on the alternate screen and always leaves it (on q,
+ * Ctrl-C, SIGTERM/SIGHUP, or an exception), so the shell comes back as it was. Resolves
+ * with the exit code once the user quits.
+ */
+export async function runTerminal(input: TuiInput, term: TuiTerminal): Promise<number> {
+  const session =
+    'live' in input
+      ? TuiSession.forLive(input.live, input.decodeAs ? { decodeAs: input.decodeAs } : {})
+      : TuiSession.forFiles(input.files, {
+          ...(input.decodeAs ? { decodeAs: input.decodeAs } : {}),
+          ...(input.nodeState !== undefined ? { nodeState: input.nodeState } : {}),
+          ...(input.command ? { command: input.command } : {}),
+        });
+  const out = term.stdout;
+  let restored = false;
+  const restore = () => {
+    if (restored) return;
+    restored = true;
+    out.write(LEAVE);
+  };
+  out.write(ENTER);
+  process.once('exit', restore);
+  const app = render(<App session={session} follow={'live' in input} {...('files' in input && input.filter ? { filter: input.filter } : {})} />, { stdin: term.stdin, stdout: out, exitOnCtrlC: false, patchConsole: false, maxFps: 20 });
+  // ink unmounts on 'beforeExit': once the analysis workers are done, an idle terminal
+  // alone may not hold the event loop open. The UI lives until the user quits.
+  const keepAlive = setInterval(() => undefined, 1 << 30);
+  const onSignal = () => app.unmount();
+  process.once('SIGTERM', onSignal);
+  process.once('SIGHUP', onSignal);
+  try {
+    await app.waitUntilExit();
+  } finally {
+    clearInterval(keepAlive);
+    session.close();
+    process.off('SIGTERM', onSignal);
+    process.off('SIGHUP', onSignal);
+    app.cleanup();
+    restore();
+    process.off('exit', restore);
+  }
+  if (session.report) out.write(`netdiag: ${safe(session.report.verdict)}\n`);
+  return 0;
+}
