@@ -919,6 +919,7 @@ const U_LC_GA = 41;
 const U_LC_LDP1 = 42;
 const U_LC_LDP2 = 43;
 const U_PATH_ID = 44;
+const U_CLUSTER_LIST = 45;
 
 /** Zero-padded copies of IPv6 prefixes: values point into it, and it is never overwritten. */
 let padArena = Buffer.alloc(0);
@@ -1082,7 +1083,10 @@ function attributeValues(b: Buffer, type: number, v: number, end: number, want: 
       if (want === U_ORIGINATOR && len === 4) out.pushNum(u32(b, v));
       return;
     case ATTR_CLUSTER_LIST:
-      if (want === U_CLUSTER && len % 4 === 0) for (let o = v; o < end; o += 4) out.pushNum(u32(b, o));
+      // tshark shows no list at all when the length is not a whole number of IDs.
+      if (len % 4 !== 0) return;
+      if (want === U_CLUSTER_LIST) out.pushNum(1);
+      else if (want === U_CLUSTER) for (let o = v; o < end; o += 4) out.pushNum(u32(b, o));
       return;
     case ATTR_LARGE_COMMUNITY:
       if (len % 12 !== 0) return;
@@ -1266,6 +1270,7 @@ export const bgp: ProtocolModule = {
       updateField('bgp.large_communities.ldp1', 'Local Data Part 1', 'uint', U_LC_LDP1),
       updateField('bgp.large_communities.ldp2', 'Local Data Part 2', 'uint', U_LC_LDP2),
       updateField('bgp.update.path_attribute.originator_id', 'Originator identifier', 'ipv4', U_ORIGINATOR),
+      updateField('bgp.path_attribute.cluster_list', 'Cluster List', 'none', U_CLUSTER_LIST),
       updateField('bgp.path_attribute.cluster_id', 'Cluster ID', 'ipv4', U_CLUSTER),
       updateField('bgp.update.path_attribute.mp_reach_nlri.afi', 'Address family identifier (AFI)', 'uint', U_MP_AFI),
       updateField('bgp.update.path_attribute.mp_reach_nlri.safi', 'Subsequent address family identifier (SAFI)', 'uint', U_MP_SAFI),
@@ -1590,13 +1595,20 @@ export interface BgpPathInfo {
   localPref: number;
   /** Standard communities as "AS:value". */
   communities: string[];
+  /**
+   * ORIGINATOR_ID (RFC 4456): the router ID of the speaker that first announced the route,
+   * set by a route reflector when it passes the route on; '' when absent.
+   */
+  originatorId: string;
+  /** CLUSTER_LIST (RFC 4456): the cluster IDs of the reflectors the route went through, nearest first. */
+  clusterList: string[];
 }
 
 /** The UPDATE's main path attributes, or null when layer i is not an UPDATE. */
 export function pathInfo(p: PacketView, i: number): BgpPathInfo | null {
   if (typeOf(p, i) !== BGP_UPDATE) return null;
   const b = p.layerBuf[i]!;
-  const info: BgpPathInfo = { origin: -1, asPath: [], nextHop: '', med: -1, localPref: -1, communities: [] };
+  const info: BgpPathInfo = { origin: -1, asPath: [], nextHop: '', med: -1, localPref: -1, communities: [], originatorId: '', clusterList: [] };
   let as4: number[] | null = null;
   eachAttribute(p, i, (type, v, end) => {
     const len = end - v;
@@ -1615,6 +1627,9 @@ export function pathInfo(p: PacketView, i: number): BgpPathInfo | null {
     else if (type === ATTR_LOCAL_PREF && len === 4) info.localPref = u32(b, v);
     else if (type === ATTR_COMMUNITIES && len % 4 === 0) {
       for (let o = v; o < end; o += 4) info.communities.push(`${u16(b, o)}:${u16(b, o + 2)}`);
+    } else if (type === ATTR_ORIGINATOR_ID && len === 4) info.originatorId = ipv4String(u32(b, v));
+    else if (type === ATTR_CLUSTER_LIST && len % 4 === 0) {
+      for (let o = v; o < end; o += 4) info.clusterList.push(ipv4String(u32(b, o)));
     } else if (type === ATTR_MP_REACH && len >= 4 && !info.nextHop) {
       const afi = u16(b, v);
       const nhLen = u8(b, v + 3);

@@ -9,6 +9,8 @@ export interface DeclaredCni {
   mode: string;
   /** Where the API says so, for a finding's evidence. */
   source: string;
+  /** Calico's CrossSubnet: encapsulated only between subnets, routed as is within one. */
+  crossSubnet?: boolean;
 }
 
 const FLANNEL_BACKEND = 'flannel.alpha.coreos.com/backend-type';
@@ -19,7 +21,8 @@ export function declaredCni(s: ClusterState): DeclaredCni | null {
     const p = calicoPools[0]!;
     const on = (m: string) => m === 'Always' || m === 'CrossSubnet';
     const mode = on(p.vxlanMode) ? 'calico-vxlan' : on(p.ipipMode) ? 'calico-ipip' : 'calico-bgp';
-    return { mode, source: `IPPool ${p.name} (${p.cidr}): ipipMode ${p.ipipMode}, vxlanMode ${p.vxlanMode}` };
+    const crossSubnet = mode === 'calico-vxlan' ? p.vxlanMode === 'CrossSubnet' : mode === 'calico-ipip' && p.ipipMode === 'CrossSubnet';
+    return { mode, source: `IPPool ${p.name} (${p.cidr}): ipipMode ${p.ipipMode}, vxlanMode ${p.vxlanMode}`, ...(crossSubnet ? { crossSubnet } : {}) };
   }
   for (const n of s.nodes) {
     const backend = n.annotations[FLANNEL_BACKEND];
@@ -33,15 +36,57 @@ export function declaredCni(s: ClusterState): DeclaredCni | null {
 }
 
 /**
- * What a mode puts on the wire, so that a declaration and an inference can be compared:
- * same family means no mismatch (Cilium in VXLAN and "cilium-vxlan" agree, Kube-OVN and Geneve agree).
+ * What each mode puts on the wire, so that a declaration and an inference can be compared:
+ * same family means no mismatch (flannel's and Calico's VXLAN look alike; Kube-OVN and
+ * Geneve agree). Keys are the mode names of topology inference and of declaredCni.
  */
+const WIRE_FAMILY: Readonly<Record<string, string>> = {
+  'flannel-vxlan': 'vxlan',
+  'calico-vxlan': 'vxlan',
+  'cilium-vxlan': 'vxlan',
+  vxlan: 'vxlan',
+  'geneve-ovn': 'geneve',
+  'cilium-geneve': 'geneve',
+  'geneve (kube-ovn/ovn or cilium)': 'geneve',
+  'kube-ovn': 'geneve',
+  'calico-ipip': 'ipip',
+  'flannel-ipip': 'ipip',
+  'calico-bgp': 'routed',
+  'flannel-host-gw': 'routed',
+  'cilium-native-routing': 'routed',
+  'flannel-udp': 'udp',
+  wireguard: 'wireguard',
+  'flannel-wireguard': 'wireguard',
+  'flannel-ipsec': 'ipsec',
+  // Weave's fast datapath is VXLAN on its own port, and sleeve its own UDP encapsulation: neither passes for another CNI's.
+  weave: 'weave',
+  'weave-sleeve': 'weave',
+  // Pods on a sub-interface of the node's NIC: their packets cross the node network as they are, from their own MACs (MACVLAN) or the NIC's (IPVLAN).
+  macvlan: 'macvlan',
+  ipvlan: 'ipvlan',
+  gre: 'gre',
+  // Cilium picks VXLAN, Geneve or native routing at install time.
+  cilium: 'cilium',
+};
+
 export function wireFamily(mode: string): string {
-  if (mode.includes('geneve') || mode === 'kube-ovn') return 'geneve';
-  if (mode === 'cilium') return 'cilium';
-  if (mode.endsWith('vxlan')) return 'vxlan';
-  if (mode === 'calico-ipip') return 'ipip';
-  if (mode === 'calico-bgp' || mode === 'flannel-host-gw') return 'routed';
-  if (mode === 'flannel-udp') return 'udp';
-  return mode;
+  return WIRE_FAMILY[mode] ?? mode;
+}
+
+/** The wire families a declared mode may show up as. */
+function acceptedFamilies(declared: DeclaredCni): ReadonlySet<string> {
+  const family = wireFamily(declared.mode);
+  if (family === 'cilium') return new Set(['vxlan', 'geneve', 'routed']);
+  // Captures between nodes of one subnet see CrossSubnet pools' pods routed as they are.
+  return declared.crossSubnet ? new Set([family, 'routed']) : new Set([family]);
+}
+
+/**
+ * Whether any mode inferred from the packets agrees with the declared one. A mode with no
+ * known wire family on either side (an unheard-of backend), or nothing inferred, gives no verdict: true.
+ */
+export function declaredAgrees(declared: DeclaredCni, inferred: readonly string[]): boolean {
+  if (!inferred.length || !Object.hasOwn(WIRE_FAMILY, declared.mode)) return true;
+  const ok = acceptedFamilies(declared);
+  return inferred.some((m) => ok.has(wireFamily(m)) || !Object.hasOwn(WIRE_FAMILY, m));
 }

@@ -51,26 +51,67 @@ export interface PodPath {
   elsewhere: string[];
 }
 
-interface ModeDevices {
+export interface ModeDevices {
   veth: string;
   /** Bridge, or the host's routing table where the CNI has no bridge. */
   bridge: { kind: 'bridge'; label: string } | null;
   vtep: string | null;
+  /** What a short device label cannot say: the devices around it, or the alternatives when packets do not tell them apart. */
+  bridgeNote?: string;
+  vtepNote?: string;
+  /** How pod packets cross the underlay between the nodes. */
+  crossing: string;
 }
 
-/** The devices each CNI mode puts between a pod and its node's NIC. */
-function devicesOf(mode: string): ModeDevices {
-  if (mode === 'flannel-vxlan') return { veth: 'veth', bridge: { kind: 'bridge', label: 'cni0' }, vtep: 'flannel.1' };
-  if (mode === 'flannel-udp') return { veth: 'veth', bridge: { kind: 'bridge', label: 'cni0' }, vtep: 'flannel0' };
-  if (mode === 'flannel-host-gw') return { veth: 'veth', bridge: { kind: 'bridge', label: 'cni0' }, vtep: null };
-  if (mode === 'calico-ipip') return { veth: 'cali* veth', bridge: { kind: 'bridge', label: 'host routing' }, vtep: 'tunl0' };
-  if (mode === 'calico-vxlan') return { veth: 'cali* veth', bridge: { kind: 'bridge', label: 'host routing' }, vtep: 'vxlan.calico' };
-  if (mode === 'calico-bgp') return { veth: 'cali* veth', bridge: { kind: 'bridge', label: 'host routing' }, vtep: null };
-  if (mode === 'cilium-vxlan') return { veth: 'lxc veth', bridge: null, vtep: 'cilium_vxlan' };
-  if (mode.startsWith('geneve')) return { veth: 'veth', bridge: { kind: 'bridge', label: 'br-int' }, vtep: 'genev_sys_6081' };
-  if (mode === 'weave') return { veth: 'veth', bridge: { kind: 'bridge', label: 'weave' }, vtep: 'vxlan-6784' };
-  if (mode === 'vxlan') return { veth: 'veth', bridge: { kind: 'bridge', label: 'bridge' }, vtep: 'vxlan' };
-  return { veth: 'veth', bridge: { kind: 'bridge', label: 'bridge / routing' }, vtep: null };
+const ENCAPSULATED = 'encapsulated';
+const ROUTED = 'routed, not encapsulated';
+const SWITCHED = 'switched on the node network, not encapsulated';
+
+const bridged = (label: string) => ({ kind: 'bridge' as const, label });
+const CNI0 = bridged('cni0');
+const HOST_ROUTING = bridged('host routing');
+const CILIUM_HOST = bridged('cilium_host');
+
+/**
+ * The devices each CNI mode puts between a pod and its node's NIC, by the mode names
+ * topology inference gives. MACVLAN and IPVLAN pods sit on a sub-interface of the node's
+ * NIC itself: no veth, bridge or tunnel between them.
+ */
+const MODE_DEVICES: Readonly<Record<string, ModeDevices>> = {
+  'flannel-vxlan': { veth: 'veth', bridge: CNI0, vtep: 'flannel.1', crossing: ENCAPSULATED },
+  'flannel-udp': { veth: 'veth', bridge: CNI0, vtep: 'flannel0', crossing: ENCAPSULATED },
+  'flannel-host-gw': { veth: 'veth', bridge: CNI0, vtep: null, crossing: ROUTED },
+  'calico-ipip': { veth: 'cali* veth', bridge: HOST_ROUTING, vtep: 'tunl0', crossing: ENCAPSULATED },
+  'calico-vxlan': { veth: 'cali* veth', bridge: HOST_ROUTING, vtep: 'vxlan.calico', crossing: ENCAPSULATED },
+  'calico-bgp': { veth: 'cali* veth', bridge: HOST_ROUTING, vtep: null, crossing: ROUTED },
+  'cilium-vxlan': { veth: 'lxc* veth', bridge: CILIUM_HOST, vtep: 'cilium_vxlan', crossing: ENCAPSULATED },
+  'cilium-geneve': { veth: 'lxc* veth', bridge: CILIUM_HOST, vtep: 'cilium_geneve', crossing: ENCAPSULATED },
+  'cilium-native-routing': { veth: 'lxc* veth', bridge: CILIUM_HOST, vtep: null, crossing: ROUTED },
+  'geneve-ovn': { veth: 'veth', bridge: bridged('br-int'), vtep: 'genev_sys_6081', crossing: ENCAPSULATED },
+  // Geneve without OVN's option or Cilium's health checks: either of the two.
+  'geneve (kube-ovn/ovn or cilium)': { veth: 'veth', bridge: bridged('br-int'), bridgeNote: 'or cilium_host (Cilium)', vtep: 'genev_sys_6081', vtepNote: 'or cilium_geneve (Cilium)', crossing: ENCAPSULATED },
+  // Fast datapath: the weave bridge hands packets to the kernel's OVS datapath through vethwe-datapath.
+  weave: { veth: 'vethwepl veth', bridge: bridged('weave'), vtep: 'vxlan-6784', vtepNote: 'OVS datapath, from the bridge via vethwe-datapath', crossing: ENCAPSULATED },
+  // Sleeve: the weave router reads packets off the bridge (vethwe-pcap) and sends them in UDP 6783 itself.
+  'weave-sleeve': { veth: 'vethwepl veth', bridge: bridged('weave'), vtep: 'weaver (sleeve)', vtepNote: 'reads the bridge via vethwe-pcap, sends UDP 6783', crossing: ENCAPSULATED },
+  macvlan: { veth: 'macvlan on eth0', bridge: null, vtep: null, crossing: SWITCHED },
+  ipvlan: { veth: 'ipvlan on eth0', bridge: null, vtep: null, crossing: SWITCHED },
+  vxlan: { veth: 'veth', bridge: bridged('bridge / routing'), vtep: 'vxlan device', crossing: ENCAPSULATED },
+  gre: { veth: 'veth', bridge: bridged('bridge / routing'), vtep: 'gre device', crossing: ENCAPSULATED },
+  wireguard: { veth: 'veth', bridge: bridged('host routing'), vtep: 'WireGuard device', vtepNote: 'wireguard.cali (Calico), cilium_wg0 (Cilium) or flannel-wg (flannel)', crossing: 'encrypted (WireGuard)' },
+};
+
+/** No tunnel was recognised: the packets crossed as they are. */
+const UNKNOWN_DEVICES: ModeDevices = { veth: 'veth', bridge: bridged('bridge / routing'), vtep: null, crossing: ROUTED };
+
+/** The devices a CNI mode puts on the path; a mode topology does not name gets generic ones. */
+export function devicesOf(mode: string): ModeDevices {
+  return MODE_DEVICES[mode] ?? UNKNOWN_DEVICES;
+}
+
+/** Whether the report knows the devices of this CNI mode (and does not fall back to generic ones). */
+export function knowsMode(mode: string): boolean {
+  return Object.hasOwn(MODE_DEVICES, mode);
 }
 
 /** Where on a path each component's fault shows: next to the named node's NIC, or on its tunnel device. */
@@ -154,13 +195,16 @@ export function podPath(r: Report): PodPath {
     hops.push({ kind: 'veth', label: dev.veth, facts: [], node, side: s, captures: [] });
     if (dev.bridge) {
       const cidrs = r.topology.podCidrs.filter((c) => c.nodeIp === node).map((c) => c.cidr);
-      hops.push({ kind: 'bridge', label: dev.bridge.label, facts: cidrs.length ? [`pods ${[...new Set(cidrs)].join(', ')}`] : [], node, side: s, captures: [] });
+      const facts = cidrs.length ? [`pods ${[...new Set(cidrs)].join(', ')}`] : [];
+      if (dev.bridgeNote) facts.push(dev.bridgeNote);
+      hops.push({ kind: 'bridge', label: dev.bridge.label, facts, node, side: s, captures: [] });
     }
     if (dev.vtep) {
       const v = r.topology.vteps.find((x) => x.nodeIp === node);
       const facts = v ? [`VNI ${v.vni} UDP ${v.port}`, v.mac] : [];
       const m = s === 0 ? mtuOf(srcNode, dstNode) : mtuOf(dstNode, srcNode);
       if (m) facts.push(`largest inner ${m.largestInner} B`);
+      if (dev.vtepNote) facts.push(dev.vtepNote);
       hops.push({ kind: 'vtep', label: dev.vtep, facts, node, side: s, captures: [] });
     }
     const m = s === 0 ? mtuOf(srcNode, dstNode) : mtuOf(dstNode, srcNode);
@@ -169,7 +213,7 @@ export function podPath(r: Report): PodPath {
   };
   const a = side(0);
   const b = side(1).reverse();
-  const underlay: PathHop = { kind: 'underlay', label: 'underlay', facts: dev.vtep ? [mode, 'encapsulated'] : [mode, 'routed, not encapsulated'], node: null, side: -1, captures: [] };
+  const underlay: PathHop = { kind: 'underlay', label: 'underlay', facts: [mode, dev.crossing], node: null, side: -1, captures: [] };
   const hops = [...a, underlay, ...b];
 
   const ends = { src, dst, srcNode, dstNode };

@@ -41,5 +41,8 @@ describe('node state checked against the wire', () => {
     const f = problems(await run(c)).find((x) => x.id === 'neighbor.node-state-stale');
     expect(f?.node).toBe('198.18.0.1');
     expect(f?.detail).toContain('0a:6e:1c:00:00:99');
+    // The neighbour fix alone leaves traffic broken while MAC learning is off: the FDB entry for the new MAC goes with it.
+    expect(f?.remedy.some((r) => r.startsWith('ip neigh replace') && r.includes('0a:6e:1c:00:00:99'))).toBe(true);
+    expect(f?.remedy.some((r) => /^bridge fdb replace 0a:6e:1c:00:00:99 dev \S+ dst 198\.18\.0\.2 self permanent/.test(r))).toBe(true);
   });
 });

@@ -508,7 +508,7 @@ describe('bgp', () => {
     forEachWithdrawn(u4.p, u4.i, (afi, safi, a, l) => wd.push(`${afi}/${safi} ${a}/${l}`));
     expect(ann).toEqual(['1/1 10.244.1.0/24', '1/1 10.244.2.128/25', '1/1 10.244.3.0/24']);
     expect(wd).toEqual(['1/1 10.244.9.0/24']);
-    expect(pathInfo(u4.p, u4.i)).toEqual({ origin: 0, asPath: [64512, 4200000001], nextHop: '198.18.0.1', med: 20, localPref: 100, communities: ['64512:100', '65535:65281'] });
+    expect(pathInfo(u4.p, u4.i)).toEqual({ origin: 0, asPath: [64512, 4200000001], nextHop: '198.18.0.1', med: 20, localPref: 100, communities: ['64512:100', '65535:65281'], originatorId: '', clusterList: [] });
     const u6 = at(UPDATE_V6);
     const ann6: string[] = [];
     const wd6: string[] = [];
@@ -535,6 +535,63 @@ describe('bgp', () => {
     const recs = [...b.handshake(), b.segment(addPath)].map((bytes) => ({ bytes }));
     expect(ours(recs, [...HEADER, ...UPDATE_FIELDS])).toEqual(theirs(recs, [...HEADER, ...UPDATE_FIELDS]));
     expect(ours(recs, ['bgp.nlri_path_id'])[3]).toEqual(['7,1,2']);
+  });
+
+  describe('route reflection attributes (RFC 4456)', () => {
+    const REFLECTION_FIELDS = [
+      'bgp.update.path_attribute.type_code',
+      'bgp.update.path_attribute.length',
+      'bgp.update.path_attribute.flags.optional',
+      'bgp.update.path_attribute.originator_id',
+      'bgp.path_attribute.cluster_list',
+      'bgp.path_attribute.cluster_id',
+      'bgp.update.path_attribute.next_hop',
+      'bgp.nlri_prefix',
+    ];
+    /** A pod block of 198.18.0.2 as the reflector 198.18.0.3 passes it to 198.18.0.1. */
+    const reflected = (originator: Buffer, clusters: Buffer) =>
+      bgpUpdate({
+        attributes: [
+          { type: 'origin', value: 'igp' },
+          { type: 'as-path', segments: [] },
+          { type: 'next-hop', addr: '198.18.0.2' },
+          { type: 'local-pref', value: 100 },
+          { type: 9, flags: 0x80, data: originator },
+          { type: 10, flags: 0x80, data: clusters },
+        ],
+        nlri: ['100.96.2.0/24'],
+      });
+    const ip = (...a: string[]) => Buffer.concat(a.map((x) => Buffer.from(x.split('.').map(Number))));
+
+    it('reads ORIGINATOR_ID and every CLUSTER_LIST entry as tshark does', () => {
+      setAudit(true);
+      const b = session();
+      // One packet: the UPDATE alone, as a capture started mid-session holds it.
+      const recs = [{ bytes: b.segment(reflected(ip('198.18.0.2'), ip('198.18.0.3', '10.0.0.7'))) }];
+      const theirsRow = theirs(recs, REFLECTION_FIELDS)[0]!;
+      expect(ours(recs, REFLECTION_FIELDS)[0]).toEqual(theirsRow);
+      expect(theirsRow[3]).toBe('198.18.0.2');
+      expect(theirsRow[5]).toBe('198.18.0.3,10.0.0.7');
+      const p = decodeBytes(makeDecoder(), recs[0]!.bytes);
+      const i = bgpIndex(p);
+      expect(pathInfo(p, i)).toMatchObject({ nextHop: '198.18.0.2', originatorId: '198.18.0.2', clusterList: ['198.18.0.3', '10.0.0.7'] });
+      expect(anomalies(p)).toEqual([]);
+    });
+
+    it('matches tshark on reflection attributes of the wrong length, and gives analyzers none of them', () => {
+      setAudit(true);
+      const b = session();
+      const odd = reflected(ip('198.18.0.2').subarray(0, 3), Buffer.concat([ip('198.18.0.3'), Buffer.from([1, 2])]));
+      const recs = [{ bytes: b.segment(odd) }];
+      expect(ours(recs, REFLECTION_FIELDS)[0]).toEqual(theirs(recs, REFLECTION_FIELDS)[0]);
+      const p = decodeBytes(makeDecoder(), recs[0]!.bytes);
+      expect(pathInfo(p, bgpIndex(p))).toMatchObject({ originatorId: '', clusterList: [] });
+    });
+
+    it('leaves an UPDATE sent by its originator without reflection attributes', () => {
+      const p = decodeBytes(makeDecoder(), session().segment(UPDATE_V4));
+      expect(pathInfo(p, bgpIndex(p))).toMatchObject({ originatorId: '', clusterList: [] });
+    });
   });
 
   it('has packet-list summaries', () => {

@@ -19,6 +19,8 @@ export interface SessionOptions {
   serverSilentAfter?: number;
   end?: SessionEnd;
   asn?: number;
+  /** UPDATE messages the server sends once the session is up. */
+  serverUpdates?: Buffer[];
 }
 
 /** IP packets between two nodes' underlay addresses, framed as on the wire between them. */
@@ -48,6 +50,7 @@ export function bgpSession(c: Capture, client: Node, server: Node, t0: number, o
   send('server', s.segment('server', bgpOpen({ asn, holdTime: o.serverHold ?? o.hold ?? 90, bgpId: server.ip }), { flags: 'P.' }));
   send('client', s.segment('client', bgpKeepalive(), { flags: 'P.' }));
   send('server', s.segment('server', bgpKeepalive(), { flags: 'P.' }));
+  for (const u of o.serverUpdates ?? []) send('server', s.segment('server', u, { flags: 'P.' }));
   const every = o.keepalive ?? 30;
   for (let k = every; k <= o.duration; k += every) {
     t = t0 + k;

@@ -25,6 +25,8 @@ const ROOT = resolve(import.meta.dirname, '..', '..');
 
 const NODE_MAC = { node1: '02:00:c6:12:00:01', node2: '02:00:c6:12:00:02', node3: '02:00:c6:12:00:03' };
 const VTEP_MAC = { node2: '2e:7d:a4:c6:12:02' };
+/** node2's VTEP MAC once its flannel.1 came back (flannel-vxlan-vtep-mac-changed). */
+const NEW_VTEP_MAC = { node2: '2e:7d:a4:c6:99:02' };
 const GW_MAC = 'aa:c6:12:00:00:fe';
 const sum = (xs: string[][]) => xs.reduce((a, r) => a + Number(r[0] ?? 0), 0);
 const distinct = (xs: string[][], i = 0) => [...new Set(xs.map((r) => r[i] ?? ''))].sort();
@@ -71,6 +73,23 @@ const CHECKS: Record<string, (dir: string) => void> = {
     expect(count(join(d, 'node1-any.pcap'), 'arp.opcode==2 && arp.src.proto_ipv4==100.96.2.0')).toBe(0);
     expect(count(join(d, 'node1-underlay.pcap'), 'vxlan && ip.dst==100.96.2.2')).toBe(0);
     expect(count(join(d, 'pod-a.pcap'), 'icmp.type==3 && icmp.code==1 && ip.src==100.96.1.1')).toBeGreaterThan(0);
+  },
+
+  'flannel-vxlan-vtep-mac-changed'(d) {
+    const toPodB = 'vxlan && ip.src==100.96.1.2 && ip.dst==100.96.2.2';
+    const sent = rows(join(d, 'node1-underlay.pcap'), toPodB, ['ip.dst', 'eth.dst']);
+    expect(sent.length).toBeGreaterThan(5);
+    // The right node, the old MAC: node2 receives every frame and delivers none.
+    expect(distinct(sent)).toEqual(['198.18.0.2,100.96.2.2']);
+    expect(distinct(sent, 1)).toEqual([`${NODE_MAC.node2},${VTEP_MAC.node2}`]);
+    expect(count(join(d, 'node2-underlay.pcap'), toPodB)).toBe(sent.length);
+    expect(count(join(d, 'pod-b.pcap'), 'ip.src==100.96.1.2')).toBe(0);
+    // node2's own traffic leaves from the new MAC and reaches pod-a; the replies die like the rest.
+    expect(distinct(rows(join(d, 'node2-underlay.pcap'), 'vxlan && ip.src==100.96.2.2', ['eth.src']))).toEqual([`${NODE_MAC.node2},${NEW_VTEP_MAC.node2}`]);
+    expect(count(join(d, 'pod-a.pcap'), 'icmp.type==8 && ip.src==100.96.2.2')).toBeGreaterThan(0);
+    expect(count(join(d, 'pod-b.pcap'), 'icmp.type==0')).toBe(0);
+    expect(readFileSync(join(d, 'nodes/node1/ip-neigh.txt'), 'utf8')).toContain(`100.96.2.0 dev flannel.1 lladdr ${VTEP_MAC.node2} PERMANENT`);
+    expect(readFileSync(join(d, 'k8s/cluster.json'), 'utf8')).toContain(`\\"VtepMAC\\":\\"${NEW_VTEP_MAC.node2}\\"`);
   },
 
   'flannel-vxlan-mtu'(d) {
@@ -164,10 +183,11 @@ const CHECKS: Record<string, (dir: string) => void> = {
     const ul = join(d, 'node1-underlay.pcap');
     expect(count(ul, 'tcp.port==179 && ip.addr==198.18.0.2')).toBe(0);
     const reflected = rows(ul, 'bgp.type==2 && ip.src==198.18.0.3 && bgp.nlri_prefix==100.96.2.0', [
-      'bgp.update.path_attribute.next_hop', 'bgp.update.path_attribute.originator_id',
+      'bgp.update.path_attribute.next_hop', 'bgp.update.path_attribute.originator_id', 'bgp.path_attribute.cluster_id',
     ]);
     expect(reflected.length).toBeGreaterThan(0);
-    expect(reflected[0]).toEqual(['198.18.0.2', '198.18.0.2']);
+    // BIRD's reflector uses its router ID as the cluster ID.
+    expect(reflected[0]).toEqual(['198.18.0.2', '198.18.0.2', '198.18.0.3']);
     expect(echoReplySizes(join(d, 'pod-a.pcap'), '100.96.2.2')).toEqual([56, 1000, 1472]);
   },
 

@@ -3,6 +3,9 @@ import { birdPid } from './lib/bird.js';
 import { sleep } from './lib/exec.js';
 import type { Scenario, ScenarioContext } from './lib/runner.js';
 
+/** node2's VTEP MAC after its flannel.1 is recreated: flannel derives none from the node, so a reboot picks a new one. */
+const NEW_VTEP_MAC = '2e:7d:a4:c6:99:02';
+
 function remoteVtep(ctx: ScenarioContext, local: string, remote: string) {
   return { local: ctx.node(local), remote: ctx.node(remote) };
 }
@@ -102,6 +105,32 @@ export const SCENARIOS: Scenario[] = [
     evidence: 'node1 any: ARP requests for 100.96.2.0 on flannel.1 that never leave the node (nothing on node1 underlay: with nolearning and no all-zero FDB entry there is nowhere to send a broadcast); pod-a gets ICMP host unreachable from 100.96.1.1; node1 `ip neigh`: 100.96.2.0 dev flannel.1 FAILED instead of PERMANENT.',
     inject(ctx) {
       ctx.lab.sh('node1', ['ip', 'neigh', 'del', '100.96.2.0', 'dev', 'flannel.1']);
+    },
+  },
+  {
+    name: 'flannel-vxlan-vtep-mac-changed',
+    mode: 'flannel-vxlan',
+    nodes: 3,
+    fault: 'stale-vtep-mac',
+    component: 'neighbor',
+    faultNode: 'node1',
+    summary: `node2's flannel.1 comes back with a new MAC (${NEW_VTEP_MAC}, as after a reboot) and its backend-data annotation says so; node3 follows it, but node1's neighbour and FDB entries still name the old MAC.`,
+    evidence: "node1 underlay: VXLAN frames toward pod-b go to 198.18.0.2 as before, with the old VTEP MAC as inner destination; node2 underlay receives them and flannel.1 drops them (not its MAC), so pod-b sees nothing from pod-a; pod-b's own pings reach pod-a (inner source MAC the new one) but the replies die the same way; node1 `ip neigh` and `bridge fdb` show the old MAC, the node2 annotation's VtepMAC the new one.",
+    inject(ctx) {
+      const node2 = ctx.node('node2');
+      const old = node2.vtepMAC;
+      ctx.lab.sh('node2', ['ip', 'link', 'set', 'flannel.1', 'address', NEW_VTEP_MAC]);
+      // The API and cluster.json carry what node2's flanneld publishes after its restart.
+      node2.vtepMAC = NEW_VTEP_MAC;
+      // A new MAC flushes the device's neighbour table, permanent entries too: node2's flanneld programs them again.
+      for (const peer of ctx.spec.nodes.filter((n) => n !== node2)) {
+        ctx.lab.sh('node2', ['ip', 'neigh', 'replace', peer.podCIDR.replace(/\/\d+$/, ''), 'lladdr', peer.vtepMAC, 'dev', 'flannel.1', 'nud', 'permanent']);
+      }
+      // node3's flanneld reacted to the new annotation; node1's did not.
+      const node3 = ctx.node('node3');
+      ctx.lab.sh(node3.name, ['bridge', 'fdb', 'del', old, 'dev', 'flannel.1', 'dst', node2.ip, 'self']);
+      ctx.lab.sh(node3.name, ['bridge', 'fdb', 'append', NEW_VTEP_MAC, 'dev', 'flannel.1', 'dst', node2.ip, 'self', 'permanent']);
+      ctx.lab.sh(node3.name, ['ip', 'neigh', 'replace', node2.podCIDR.replace(/\/\d+$/, ''), 'lladdr', NEW_VTEP_MAC, 'dev', 'flannel.1', 'nud', 'permanent']);
     },
   },
   {

@@ -2,7 +2,7 @@ import { defineAnalyzer } from '../analyzer.js';
 import type { Evidence } from '../finding.js';
 import type { Topology } from '../topology/types.js';
 import { apiEvidence } from '../../k8s/cluster-index.js';
-import { declaredCni, wireFamily } from '../../k8s/cni.js';
+import { declaredAgrees, declaredCni, wireFamily } from '../../k8s/cni.js';
 
 /**
  * The pod network the cluster declares against the one its packets show: an IPPool in IPIP
@@ -28,10 +28,8 @@ export const clusterCniAnalyzer = defineAnalyzer<null, null>({
     const declared = declaredCni(model.cluster);
     const inferred = model.topology.cni[0];
     if (!declared || !inferred) return [];
-    const want = wireFamily(declared.mode);
-    // Cilium picks VXLAN, Geneve or native routing at install time: any of them agrees with it.
-    if (want === 'cilium') return [];
-    if (model.topology.cni.some((c) => wireFamily(c.mode) === want)) return [];
+    // Cilium's VXLAN/Geneve/native routing, Calico CrossSubnet's routed-and-tunnelled mix: one declaration, several wire shapes.
+    if (declaredAgrees(declared, model.topology.cni.map((c) => c.mode))) return [];
     const got = wireFamily(inferred.mode);
     const seen = packetEvidence(model.topology, got);
     const [kind, name] = declared.source.startsWith('IPPool') ? ['IPPool', declared.source.split(' ')[1]!] : ['Node', declared.source.split(' ')[1]!];

@@ -136,6 +136,7 @@ export const fdbAnalyzer = defineAnalyzer<null, null>({
           `ip neigh show dev flannel.1   # on ${sender}: look for ${macString(w.mac)}`,
           `bridge fdb show dev flannel.1 | grep -i ${macString(w.mac)}   # on ${sender}`,
           `ip neigh replace <remote podCIDR>.0 lladdr ${macString(w.current[0] ?? 0)} dev flannel.1 nud permanent   # on ${sender}`,
+          `bridge fdb replace ${macString(w.current[0] ?? 0)} dev flannel.1 dst ${v4String(w.dst)} self permanent   # on ${sender}: learning is off, the new MAC needs its own FDB entry`,
         ],
       });
     }

@@ -106,7 +106,11 @@ export const nodeStateAnalyzer = defineAnalyzer<null, null>({
           title: `Neighbour entry on ${n.name}: ${nb.dst} → ${nb.lladdr}, but ${remote.nodeIp}'s VTEP is ${[...macs].join(', ')}`,
           detail: `${nb.dst} is the VTEP address for ${remote.cidr} on ${remote.nodeIp}. ${n.name} resolves it to ${nb.lladdr}, while packets from ${remote.nodeIp} carry VTEP MAC ${[...macs].join(', ')}: the neighbour entry is stale and the remote VTEP drops the frames.`,
           evidence: [stateEvidence(n, `${nb.dst} dev ${nb.dev} lladdr ${nb.lladdr} ${nb.state.join(' ')}`)],
-          remedy: [`ip neigh replace ${nb.dst} lladdr ${[...macs][0]} dev ${nb.dev} nud permanent   # on ${n.name}`],
+          remedy: [
+            `ip neigh replace ${nb.dst} lladdr ${[...macs][0]} dev ${nb.dev} nud permanent   # on ${n.name}`,
+            // flannel turns MAC learning off: the new MAC needs its FDB entry too, or frames still go nowhere.
+            `bridge fdb replace ${[...macs][0]} dev ${nb.dev} dst ${remote.nodeIp} self permanent   # on ${n.name}`,
+          ],
         });
       }
       // VTEP MTU versus the MTU of the device it rides on.

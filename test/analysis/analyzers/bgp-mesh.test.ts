@@ -2,6 +2,15 @@ import { describe, expect, it } from 'vitest';
 import type { Finding } from '../../../src/analysis/finding.js';
 import { analyzeCaptures, Capture, node, type Node } from '../../helpers/scenario.js';
 import { bgpSession, inTimeOrder } from '../../helpers/bgp-scenario.js';
+import { bgpUpdate } from '../../../src/craft/bgp.js';
+import { diagnose } from '../../../src/analysis/diagnose.js';
+import { analyzers } from '../../../src/analysis/analyzers/index.js';
+import { addClusterText } from '../../../src/k8s/load.js';
+import { emptyClusterState } from '../../../src/k8s/types.js';
+
+/** Path attribute type codes of RFC 4456. */
+const ORIGINATOR_ID = 9;
+const CLUSTER_LIST = 10;
 
 const nodes = (count: number): Node[] =>
   Array.from({ length: count }, (_, k) => node(k + 1, { mac: `02:00:00:00:${((k + 1) >> 8).toString(16).padStart(2, '0')}:${((k + 1) & 255).toString(16).padStart(2, '0')}` }));
@@ -58,5 +67,75 @@ describe('BGP mesh shape against the cluster size', () => {
     const [f] = byId(findings, 'bgp-session.full-mesh-large');
     expect(f?.severity).toBe('warning');
     expect(f?.title).toContain(`${(102 * 101) / 2} sessions`);
+  });
+});
+
+describe('route reflection and declared peers against a missing mesh', () => {
+  const [a, b, c, rr] = nodes(4);
+  /** What a reflector sends its client: the other nodes' pod blocks, with or without the reflection attributes. */
+  const fromReflector = (reflect: boolean) =>
+    [b!, c!].map((origin, k) =>
+      bgpUpdate({
+        attributes: [
+          { type: 'origin', value: 'igp' },
+          { type: 'as-path', segments: [] },
+          { type: 'next-hop', addr: origin.ip },
+          { type: 'local-pref', value: 100 },
+          ...(reflect
+            ? [
+                { type: ORIGINATOR_ID, flags: 0x80, data: Buffer.from(origin.ip.split('.').map(Number)) },
+                { type: CLUSTER_LIST, flags: 0x80, data: Buffer.from(rr!.ip.split('.').map(Number)) },
+              ]
+            : []),
+        ],
+        nlri: [`100.96.${k + 2}.0/24`],
+      }),
+    );
+  /** A capture on a node that peers with the reflector only. */
+  const clientCapture = (reflect: boolean) => {
+    const cap = new Capture('node1-underlay.pcap');
+    bgpSession(cap, a!, rr!, 0, { sport: 40000, keepalive: 30, duration: 60, serverUpdates: fromReflector(reflect) });
+    return inTimeOrder(cap);
+  };
+  const peerList = (meshEnabled: boolean, peers: string[]) => {
+    const s = emptyClusterState();
+    const items = [
+      { apiVersion: 'crd.projectcalico.org/v1', kind: 'BGPConfiguration', metadata: { name: 'default' }, spec: { nodeToNodeMeshEnabled: meshEnabled, asNumber: 64512 } },
+      ...peers.map((name) => ({ apiVersion: 'crd.projectcalico.org/v1', kind: 'BGPPeer', metadata: { name }, spec: { nodeSelector: 'all()', peerSelector: 'route-reflector == "true"' } })),
+    ];
+    addClusterText(s, 'k8s/cluster.json', JSON.stringify({ kind: 'List', items }));
+    return s;
+  };
+
+  it('reads a node peering with the reflector only as a client when the UPDATEs carry ORIGINATOR_ID and CLUSTER_LIST', async () => {
+    const { findings } = await analyzeCaptures([clientCapture(true)]);
+    expect(byId(findings, 'bgp-session.mesh-incomplete')).toEqual([]);
+    const [t] = byId(findings, 'bgp-session.topology');
+    expect(t?.title).toContain('route reflection');
+    expect(t?.title).toContain('198.18.0.4 reflects routes');
+    expect(t?.evidence[0]?.note).toContain('ORIGINATOR_ID 198.18.0.2, 198.18.0.3');
+    expect(t?.evidence[0]?.packets.length).toBe(2);
+  });
+
+  it('still names the missing peers when the same sessions carry no reflection attributes', async () => {
+    const { findings } = await analyzeCaptures([clientCapture(false)]);
+    const [f] = byId(findings, 'bgp-session.mesh-incomplete');
+    expect(f).toMatchObject({ node: '198.18.0.1', severity: 'warning' });
+    expect(f!.title).toContain('none with 198.18.0.2, 198.18.0.3');
+  });
+
+  it('stays quiet about the mesh when the cluster disables it and declares BGPPeers', async () => {
+    const { results } = await analyzeCaptures([clientCapture(false)]);
+    const { findings } = diagnose(results, null, analyzers, peerList(false, ['peer-with-rr']));
+    expect(byId(findings, 'bgp-session.mesh-incomplete')).toEqual([]);
+    expect(byId(findings, 'bgp-session.topology')[0]?.title).toContain('node-to-node mesh disabled');
+  });
+
+  it('still flags the missing mesh when the cluster keeps the mesh on, or disables it without any BGPPeer', async () => {
+    const { results } = await analyzeCaptures([clientCapture(false)]);
+    for (const state of [peerList(true, ['peer-with-rr']), peerList(false, [])]) {
+      const { findings } = diagnose(results, null, analyzers, state);
+      expect(byId(findings, 'bgp-session.mesh-incomplete').map((f) => f.node)).toEqual(['198.18.0.1']);
+    }
   });
 });

@@ -23,6 +23,7 @@ import { startCaptures, stopCaptures, type CapturePoint } from './capture.js';
 import { sleep } from './exec.js';
 import { Lab, type Proc } from './lab.js';
 import { dumpNodeState, dumpPodState } from './state.js';
+import { writeKubectlJson } from './kubectl-json.js';
 
 export type Component =
   | 'mtu' | 'fdb' | 'neighbor' | 'vni' | 'firewall' | 'l2-nexthop' | 'route' | 'bgp-session' | 'bgp-routes'
@@ -261,6 +262,8 @@ export async function runScenario(sc: Scenario, outRoot: string): Promise<Scenar
     writeFileSync(join(dir, 'truth.json'), JSON.stringify(truthOf(sc, spec, points), null, 2) + '\n');
     writeFileSync(join(dir, 'cluster.json'), JSON.stringify(clusterOf(sc, spec), null, 2) + '\n');
     writeFileSync(join(dir, 'traffic.json'), JSON.stringify(ctx.records, null, 2) + '\n');
+    // What `kubectl get ... -o json` would print for this cluster: for --cluster-state.
+    writeKubectlJson(dir);
     writeFileSync(join(dir, 'commands.txt'), lab.commands);
     return { name: sc.name, dir, seconds: (Date.now() - started) / 1000, records: ctx.records };
   } finally {
