@@ -5,21 +5,35 @@
  * behaviour of the real thing: run.js is loaded from dist/, so several captures go to
  * worker threads unless NETDIAG_NO_WORKERS is set.
  *
- *   node bench/analyze-driver.mjs FILE...   (after npm run build)
+ *   node bench/analyze-driver.mjs FILE...   (after npm run build; `-` reads stdin)
+ *   NETDIAG_DIST=/path/to/dist node bench/analyze-driver.mjs FILE...   (another build, for before/after)
+ *   NETDIAG_BENCH_WITHOUT=path,... node bench/analyze-driver.mjs FILE...
+ *
+ * NETDIAG_BENCH_WITHOUT leaves the named analyzers out (the captures are then read in this
+ * process), to tell one analyzer's memory or time from the rest. A capture of any size can
+ * be piped in without a file:
+ *
+ *   node --import tsx bench/generate.ts --packets 10M --out /dev/stdout | /usr/bin/time -v node bench/analyze-driver.mjs -
  */
-import { analyzeAll } from '../dist/src/analysis/run.js';
-import { parseCaptureArg } from '../dist/src/analysis/pass.js';
-import { diagnose } from '../dist/src/analysis/diagnose.js';
-import { buildReport } from '../dist/src/report/report.js';
+import { pathToFileURL } from 'node:url';
+
+const dist = process.env.NETDIAG_DIST ? pathToFileURL(process.env.NETDIAG_DIST.replace(/\/?$/, '/')).href : new URL('../dist/', import.meta.url).href;
+const { analyzeAll } = await import(`${dist}src/analysis/run.js`);
+const { parseCaptureArg } = await import(`${dist}src/analysis/pass.js`);
+const { diagnose } = await import(`${dist}src/analysis/diagnose.js`);
+const { buildReport } = await import(`${dist}src/report/report.js`);
+const { analyzers } = await import(`${dist}src/analysis/analyzers/index.js`);
 
 const files = process.argv.slice(2);
 if (files.length === 0) {
   process.stderr.write('usage: node bench/analyze-driver.mjs FILE...\n');
   process.exit(2);
 }
-const { results, failures } = await analyzeAll(files.map(parseCaptureArg));
+const without = (process.env.NETDIAG_BENCH_WITHOUT ?? '').split(',').filter(Boolean);
+const list = without.length ? analyzers.filter((a) => !without.includes(a.name)) : analyzers;
+const { results, failures } = await analyzeAll(files.map(parseCaptureArg), without.length ? { analyzers: list } : {});
 for (const f of failures) process.stderr.write(`analyze-driver: ${f.input.path}: ${f.message}\n`);
-const { model, findings } = diagnose(results, null);
+const { model, findings } = diagnose(results, null, list);
 const report = buildReport(model, findings, 'bench', ['read', ...files, '--format', 'json']);
 process.stdout.write(JSON.stringify(report) + '\n');
 process.exitCode = failures.length > 0 ? 2 : 0;

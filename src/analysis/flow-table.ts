@@ -1,4 +1,4 @@
-import { addrString } from './addr.js';
+import { addrString, isV4Mapped } from './addr.js';
 import { TUNNEL_NAMES, type PacketFacts } from './facts.js';
 
 /**
@@ -13,14 +13,39 @@ import { TUNNEL_NAMES, type PacketFacts } from './facts.js';
  * canonically (side A is the lower address/port), and `dir` 0 means A→B.
  */
 
-const KEY_WORDS = 16; // inner a, inner b, outer a, outer b: 4 words each
+/**
+ * Key words per row: inner a, inner b, outer a, outer b (4 words each), then protocol,
+ * tunnel kind and high interface bits; the ports; the tunnel id; the interface's low 32
+ * bits. A lookup compares one contiguous row instead of reading seven arrays.
+ */
+const KEY_WORDS = 20;
 const NIL = -1;
+/** Beyond this many live flows, only the flows the report and the analyzers read are materialized. */
+export const FLOW_DETAIL_LIMIT = 4096;
+/** Of a larger table: the most troubled flows kept in full (and as many answered twins of unanswered ones). */
+const TROUBLED_FLOWS = 2048;
+/** The biggest flows kept in full: more than the report lists. */
+const BIGGEST_FLOWS = 256;
+/** Distinct tunnel paths (and measures) whose representative flows are kept. */
+const PATH_KEYS = 4096;
+/** First flows kept per node pair and tunnel: evidence of a VNI mismatch cites up to six. */
+const FIRST_PER_PATH = 6;
 /** Retransmitted-segment packet numbers kept per flow as evidence. */
 export const EVIDENCE_PER_FLOW = 6;
 /** SYN times kept per flow to show the retransmission backoff. */
 export const SYN_TIMES = 8;
 /** Size histogram bucket upper bounds (IP length of the innermost packet). */
 export const SIZE_BUCKETS = [64, 128, 256, 512, 1024, 1400, 1460, 1500, Infinity] as const;
+
+/** SIZE_BUCKETS index of every size up to the last finite bound: a table read instead of a search per packet. */
+const BUCKET_OF_SIZE = (() => {
+  const t = new Uint8Array(SIZE_BUCKETS[SIZE_BUCKETS.length - 2] + 1);
+  for (let size = 0, b = 0; size < t.length; size++) {
+    while (size > SIZE_BUCKETS[b]!) b++;
+    t[size] = b;
+  }
+  return t;
+})();
 
 export const TCP_SYN = 0x02;
 export const TCP_ACK = 0x10;
@@ -37,6 +62,37 @@ function localSide(initiator: number, responder: number): 'src' | 'dst' | null {
 function mix(h: number, v: number): number {
   h = Math.imul(h ^ v, 0x9e3779b1);
   return (h ^ (h >>> 15)) | 0;
+}
+
+const MEASURE_OUTER = 0;
+const MEASURE_INNER = 1;
+const MEASURE_ACKED = 2;
+const MEASURE_MSS = 3;
+const MEASURE_PAIR = 4;
+
+/** Small dense ids for the addresses of a table's keys (end of pass): IPv4 by number, others by text. */
+class AddressIds {
+  private readonly v4 = new Map<number, number>();
+  private readonly other = new Map<string, number>();
+  constructor(private readonly keys: Uint32Array) {}
+
+  of(at: number): number {
+    const k = this.keys;
+    if (isV4Mapped(k, at)) {
+      let id = this.v4.get(k[at + 3]!);
+      if (id === undefined) this.v4.set(k[at + 3]!, (id = this.v4.size + this.other.size));
+      return id;
+    }
+    const text = `${k[at]},${k[at + 1]},${k[at + 2]},${k[at + 3]}`;
+    let id = this.other.get(text);
+    if (id === undefined) this.other.set(text, (id = this.v4.size + this.other.size));
+    return id;
+  }
+}
+
+/** One address (four words) as one word for the hash. */
+function fold(k: Uint32Array, at: number): number {
+  return k[at + 3]! ^ Math.imul(k[at + 2]! ^ Math.imul(k[at + 1]! ^ Math.imul(k[at]!, 0x27d4eb2d), 0x165667b1), 0x85ebca77);
 }
 
 export interface FlowSummary {
@@ -98,7 +154,7 @@ export class FlowTable {
   private readonly portA: Uint16Array;
   private readonly portB: Uint16Array;
   private readonly tunnelKind: Uint8Array;
-  private readonly tunnelId: Int32Array;
+  private readonly tunnelId: Float64Array; // GRE keys use all 32 bits; -1 is none
   private readonly iface: Float64Array;
   /** Per direction: bit 0 seen arriving at the capturing host, bit 1 seen leaving it. */
   private readonly seenDir: Uint8Array;
@@ -148,7 +204,7 @@ export class FlowTable {
     this.portA = new Uint16Array(c);
     this.portB = new Uint16Array(c);
     this.tunnelKind = new Uint8Array(c);
-    this.tunnelId = new Int32Array(c);
+    this.tunnelId = new Float64Array(c);
     this.iface = new Float64Array(c);
     this.seenDir = new Uint8Array(c * 2);
     this.initiatorIsB = new Uint8Array(c);
@@ -196,7 +252,6 @@ export class FlowTable {
   add(f: PacketFacts, time: number, number: number, wireLen: number): number {
     if (f.innerIp < 0) return NIL;
     const a = f.addr;
-    const k = this.k;
     // Order endpoints: compare inner src vs dst words, then ports.
     let cmp = 0;
     for (let w = 0; w < 4 && cmp === 0; w++) cmp = a[8 + w]! - a[12 + w]!;
@@ -211,41 +266,60 @@ export class FlowTable {
     const oa = dir === 0 ? 0 : 4;
     const ob = dir === 0 ? 4 : 0;
     const tunnelled = f.tunnelKind !== 0;
-    for (let w = 0; w < 4; w++) {
-      k[w] = a[ia + w]!;
-      k[4 + w] = a[ib + w]!;
-      k[8 + w] = tunnelled ? a[oa + w]! : 0;
-      k[12 + w] = tunnelled ? a[ob + w]! : 0;
-    }
     const pA = dir === 0 ? sp : dp;
     const pB = dir === 0 ? dp : sp;
     const tk = f.tunnelKind;
     const tid = f.tunnelId;
     const ifc = f.iface;
+    // Each address folds to one word before mixing: IPv4's three constant words cost
+    // three multiplies instead of three rounds, and the hash only picks a bucket.
     let h = mix(mix(mix(mix(proto, pA), pB), tk * 16777259 + tid), ifc | 0);
-    for (let w = 0; w < KEY_WORDS; w++) h = mix(h, k[w]!);
+    h = mix(h, fold(a, ia));
+    h = mix(h, fold(a, ib));
+    h = mix(h, tunnelled ? fold(a, oa) : 0);
+    h = mix(h, tunnelled ? fold(a, ob) : 0);
+    // An id of -1 (none) differs from a GRE key of 0xffffffff by the flag in w16.
+    const w16 = (proto | (tk << 8) | (tid < 0 ? 0x8000 : 0) | (Math.floor(ifc / 4294967296) << 16)) >>> 0;
+    const w17 = ((pA << 16) | pB) >>> 0;
+    const w18 = tid >>> 0;
+    const w19 = ifc >>> 0;
     let row = this.buckets[h & this.mask]!;
     while (row !== NIL) {
-      if (this.hash[row] === h && this.proto[row] === proto && this.portA[row] === pA && this.portB[row] === pB && this.tunnelKind[row] === tk && this.tunnelId[row] === tid && this.iface[row] === ifc && this.sameKey(row)) break;
+      if (this.hash[row] === h && this.sameKey(row, a, ia, ib, oa, ob, tunnelled, w16, w17, w18, w19)) break;
       row = this.chain[row]!;
     }
-    if (row === NIL) row = this.insert(h, proto, pA, pB, tk, tid, time, number, dir, f);
-    this.iface[row] = ifc;
+    if (row === NIL) {
+      const k = this.k;
+      for (let w = 0; w < 4; w++) {
+        k[w] = a[ia + w]!;
+        k[4 + w] = a[ib + w]!;
+        k[8 + w] = tunnelled ? a[oa + w]! : 0;
+        k[12 + w] = tunnelled ? a[ob + w]! : 0;
+      }
+      k[16] = w16;
+      k[17] = w17;
+      k[18] = w18;
+      k[19] = w19;
+      row = this.insert(h, proto, pA, pB, tk, tid, ifc, time, number, dir, f);
+    }
     this.lastDir = dir;
     this.lastWasRetrans = false;
     this.update(row, dir, f, time, number, wireLen);
     return row;
   }
 
-  private sameKey(row: number): boolean {
-    const base = row * KEY_WORDS;
+  /** The row's key against the packet's in place (the last address word first: it differs most often). */
+  private sameKey(row: number, a: Uint32Array, ia: number, ib: number, oa: number, ob: number, tunnelled: boolean, w16: number, w17: number, w18: number, w19: number): boolean {
     const keys = this.keys;
-    const k = this.k;
-    for (let w = 0; w < KEY_WORDS; w++) if (keys[base + w] !== k[w]) return false;
+    const base = row * KEY_WORDS;
+    if (keys[base + 17] !== w17 || keys[base + 16] !== w16 || keys[base + 18] !== w18 || keys[base + 19] !== w19) return false;
+    for (let w = 3; w >= 0; w--) if (keys[base + w] !== a[ia + w] || keys[base + 4 + w] !== a[ib + w]) return false;
+    if (!tunnelled) return true;
+    for (let w = 3; w >= 0; w--) if (keys[base + 8 + w] !== a[oa + w] || keys[base + 12 + w] !== a[ob + w]) return false;
     return true;
   }
 
-  private insert(h: number, proto: number, pA: number, pB: number, tk: number, tid: number, time: number, number: number, dir: number, f: PacketFacts): number {
+  private insert(h: number, proto: number, pA: number, pB: number, tk: number, tid: number, ifc: number, time: number, number: number, dir: number, f: PacketFacts): number {
     let row: number;
     if (this.free < this.capacity) row = this.free++;
     else row = this.evictOne();
@@ -256,6 +330,7 @@ export class FlowTable {
     this.portB[row] = pB;
     this.tunnelKind[row] = tk;
     this.tunnelId[row] = tid;
+    this.iface[row] = ifc;
     this.keys.set(this.k, row * KEY_WORDS);
     // The initiator is whoever sends a lone SYN, else whoever sends first.
     const synOnly = f.l4 >= 0 && (f.tcpFlags & (TCP_SYN | TCP_ACK)) === TCP_SYN;
@@ -339,9 +414,7 @@ export class FlowTable {
     const inner = f.innerIpLen;
     if (inner > this.maxInner[j]!) this.maxInner[j] = inner;
     if (f.tunnelKind !== 0 && f.outerIpLen > this.maxOuter[j]!) this.maxOuter[j] = f.outerIpLen;
-    let bkt = 0;
-    while (inner > SIZE_BUCKETS[bkt]!) bkt++;
-    this.hist[row * SIZE_BUCKETS.length + bkt]!++;
+    this.hist[row * SIZE_BUCKETS.length + (inner < BUCKET_OF_SIZE.length ? BUCKET_OF_SIZE[inner]! : SIZE_BUCKETS.length - 1)]!++;
     if (f.icmp >= 0 && f.quotedIp >= 0) this.icmpErrors[row]!++;
     if (f.innerProto !== 6 || f.l4 < 0 || f.icmp >= 0) return;
     const flags = f.tcpFlags;
@@ -394,20 +467,172 @@ export class FlowTable {
     if (size > this.maxRetransSize[row]!) this.maxRetransSize[row] = size;
   }
 
-  /** Every live flow as plain data (end of pass; allocation is fine here). */
-  summaries(): FlowSummary[] {
+  /**
+   * The flows as plain data (end of pass; allocation is fine here): every live flow up to
+   * `limit`, else only those the report and the analyzers read (see `detailRows`), so the
+   * memory after the pass stays flat however many flows the capture had.
+   */
+  summaries(limit = FLOW_DETAIL_LIMIT): FlowSummary[] {
     const out: FlowSummary[] = [];
-    for (let row = 0; row < this.free; row++) {
-      if (this.proto[row]! < 0 || !this.isLive(row)) continue;
-      out.push(this.summary(row));
-    }
+    for (const row of this.detailRows(limit)) out.push(this.summary(row));
     return out;
+  }
+
+  /**
+   * Live rows in table order: all of them when there are at most `limit`; else the most
+   * troubled (what the report lists first and the symptom analyzers group), the biggest
+   * (the rest of the report's flow list), the answered twins of unanswered ones (an
+   * answer on another path means the conversation works), and per tunnel path the rows
+   * that hold its largest sizes, its MSS and its first flows (path MTU, MSS and VNI
+   * findings). Everything else is only counted.
+   */
+  detailRows(limit = FLOW_DETAIL_LIMIT): number[] {
+    const live: number[] = [];
+    for (let row = 0; row < this.free; row++) if (this.proto[row]! >= 0 && this.isLive(row)) live.push(row);
+    if (live.length <= limit) return live;
+    const keep = new Uint8Array(this.free);
+    this.keepTroubled(live, keep);
+    this.keepBiggest(live, keep);
+    this.keepPathRepresentatives(live, keep);
+    return live.filter((row) => keep[row] === 1);
+  }
+
+  private totalPackets(row: number): number {
+    return this.packets[row * 2]! + this.packets[row * 2 + 1]!;
+  }
+
+  /** Packets of the side that did not start the conversation. */
+  private responderPackets(row: number): number {
+    return this.packets[row * 2 + 1 - this.initiatorIsB[row]!]!;
+  }
+
+  /** The report's trouble score (syn-only/reset handshakes, retransmissions, resets, no answer); 1 for lesser signs. */
+  private trouble(row: number): number {
+    let t = 0;
+    if (this.proto[row] === 6) {
+      const hs = this.handshake(row);
+      if (hs === 'syn-only' || hs === 'reset') t += 100;
+      t += this.retrans[row * 2]! + this.retrans[row * 2 + 1]!;
+      t += 10 * (this.rst[row * 2]! + this.rst[row * 2 + 1]!);
+    }
+    if (this.responderPackets(row) === 0) t += 5;
+    if (t === 0 && (this.icmpErrors[row]! > 0 || this.zeroWin[row * 2]! + this.zeroWin[row * 2 + 1]! > 0)) t = 1;
+    return t;
+  }
+
+  private keepTroubled(live: number[], keep: Uint8Array): void {
+    const score = new Float64Array(this.free);
+    const troubled: number[] = [];
+    for (const row of live) {
+      score[row] = this.trouble(row);
+      if (score[row]! > 0) troubled.push(row);
+    }
+    if (troubled.length > TROUBLED_FLOWS) troubled.sort((a, b) => score[b]! - score[a]! || this.totalPackets(b) - this.totalPackets(a) || a - b);
+    const kept = troubled.slice(0, TROUBLED_FLOWS);
+    const unanswered = new Set<number>();
+    for (const row of kept) {
+      keep[row] = 1;
+      if (this.responderPackets(row) === 0) unanswered.add(this.innerHash(row));
+    }
+    if (unanswered.size === 0) return;
+    let twins = 0;
+    for (const row of live) {
+      if (twins >= TROUBLED_FLOWS) break;
+      if (keep[row] === 0 && this.responderPackets(row) > 0 && unanswered.has(this.innerHash(row))) {
+        keep[row] = 1;
+        twins++;
+      }
+    }
+  }
+
+  /** The inner conversation whatever outer path or interface carried it (collisions only keep a few rows more). */
+  private innerHash(row: number): number {
+    const base = row * KEY_WORDS;
+    let h = mix(mix(this.proto[row]!, this.portA[row]!), this.portB[row]!);
+    h = mix(h, fold(this.keys, base));
+    return mix(h, fold(this.keys, base + 4));
+  }
+
+  private keepBiggest(live: number[], keep: Uint8Array): void {
+    const order = live.slice().sort((a, b) => this.totalPackets(b) - this.totalPackets(a) || a - b);
+    for (let k = 0; k < Math.min(BIGGEST_FLOWS, order.length); k++) keep[order[k]!] = 1;
+  }
+
+  private keepPathRepresentatives(live: number[], keep: Uint8Array): void {
+    // Keys are exact numbers: interned address ids (< 2^20: at most two per row) × tunnel kind × measure.
+    const best = new Map<number, number[]>(); // key → [row, value]
+    const firsts = new Map<number, number[]>(); // key → rows in table order
+    const most = (key: number, value: number, row: number): void => {
+      const cur = best.get(key);
+      if (cur === undefined) {
+        if (best.size < PATH_KEYS) best.set(key, [row, value]);
+      } else if (value > cur[1]!) {
+        cur[0] = row;
+        cur[1] = value;
+      }
+    };
+    const first = (key: number, row: number, n: number): void => {
+      const cur = firsts.get(key);
+      if (cur === undefined) {
+        if (firsts.size < PATH_KEYS) firsts.set(key, [row]);
+      } else if (cur.length < n) cur.push(row);
+    };
+    const ids = new AddressIds(this.keys);
+    const path = (from: number, to: number, tk: number, measure: number): number => ((from * 2 ** 20 + to) * 8 + tk) * 8 + measure;
+    for (const row of live) {
+      const base = row * KEY_WORDS;
+      const tk = this.tunnelKind[row]!;
+      const byInitiator = this.initiatorIsB[row] === 0;
+      if (tk === 0) {
+        const acked = this.maxAckedSize[row]!;
+        if (acked === 0) continue;
+        const a = ids.of(base);
+        const b = ids.of(base + 4);
+        most(path(byInitiator ? a : b, byInitiator ? b : a, 0, MEASURE_ACKED), acked, row);
+        continue;
+      }
+      const nodeA = ids.of(base + 8);
+      const nodeB = ids.of(base + 12);
+      for (let d = 0; d < 2; d++) {
+        if (this.packets[row * 2 + d] === 0) continue;
+        const from = d === 0 ? nodeA : nodeB;
+        const to = d === 0 ? nodeB : nodeA;
+        most(path(from, to, tk, MEASURE_OUTER), this.maxOuter[row * 2 + d]!, row);
+        most(path(from, to, tk, MEASURE_INNER), this.maxInner[row * 2 + d]!, row);
+      }
+      const from = byInitiator ? nodeA : nodeB;
+      const to = byInitiator ? nodeB : nodeA;
+      if (this.maxAckedSize[row]! > 0) most(path(from, to, tk, MEASURE_ACKED), this.maxAckedSize[row]!, row);
+      const mss = Math.max(this.mss[row * 2]!, this.mss[row * 2 + 1]!);
+      if (mss > 0) {
+        most(path(from, to, tk, MEASURE_MSS), mss, row);
+        first(path(from, to, tk, MEASURE_MSS), row, 1);
+      }
+      first(path(Math.min(nodeA, nodeB), Math.max(nodeA, nodeB), tk, MEASURE_PAIR), row, FIRST_PER_PATH);
+    }
+    for (const [row] of best.values()) keep[row!] = 1;
+    for (const rows of firsts.values()) for (const row of rows) keep[row] = 1;
   }
 
   private isLive(row: number): boolean {
     const bucket = this.hash[row]! & this.mask;
     for (let cur = this.buckets[bucket]!; cur !== NIL; cur = this.chain[cur]!) if (cur === row) return true;
     return false;
+  }
+
+  private handshake(row: number): NonNullable<FlowSummary['tcp']>['handshake'] {
+    const syn = this.syn[row]!;
+    const synAck = this.synAck[row]!;
+    const responderRsts = this.rst[row * 2 + 1 - this.initiatorIsB[row]!]!;
+    return syn === 0 && synAck === 0
+      ? 'none'
+      : this.handshakeAck[row]
+        ? 'complete'
+        : responderRsts > 0 && synAck === 0
+          ? 'reset'
+          : synAck > 0
+            ? 'syn-ack-no-ack'
+            : 'syn-only';
   }
 
   summary(row: number): FlowSummary {
@@ -434,16 +659,7 @@ export class FlowTable {
     }
     const synTimes: number[] = [];
     for (let e = 0; e < Math.min(syn, SYN_TIMES); e++) synTimes.push(this.synTimes[row * SYN_TIMES + e]!);
-    const handshake: NonNullable<FlowSummary['tcp']>['handshake'] =
-      syn === 0 && synAck === 0
-        ? 'none'
-        : this.handshakeAck[row]
-          ? 'complete'
-          : rsts[1] > 0 && synAck === 0
-            ? 'reset'
-            : synAck > 0
-              ? 'syn-ack-no-ack'
-              : 'syn-only';
+    const handshake = this.handshake(row);
     const protoName = proto === 6 ? 'tcp' : proto === 17 ? 'udp' : proto === 1 ? 'icmp' : proto === 58 ? 'icmpv6' : `ip-proto-${proto}`;
     const hist: number[] = [];
     for (let e = 0; e < SIZE_BUCKETS.length; e++) hist.push(this.hist[row * SIZE_BUCKETS.length + e]!);

@@ -1,0 +1,126 @@
+/**
+ * Large captures materialize only some of their flows. What the report and every
+ * analyzer conclude must not depend on it: the diagnosis over the selected flows equals
+ * the diagnosis over all of them, on generated node captures whose flows far outnumber
+ * the selection, alone and side by side (cross-capture matching).
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateCapture } from '../../bench/generate.js';
+import type { Analyzer } from '../../src/analysis/analyzer.js';
+import { analyzers } from '../../src/analysis/analyzers/index.js';
+import { diagnose } from '../../src/analysis/diagnose.js';
+import { FLOW_DETAIL_LIMIT, FlowTable } from '../../src/analysis/flow-table.js';
+import { analyzeReader, type CaptureResult } from '../../src/analysis/pass.js';
+import { CaptureReader } from '../../src/capture/reader.js';
+import { encodePcapHeader, encodePcapRecord } from '../../src/capture/writer.js';
+import { ETHERTYPE, ethernet, gre, ipTcp, ipv4 } from '../../src/craft/index.js';
+import { buildReport } from '../../src/report/report.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'netdiag-flows-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** A pass that also hands back its flow table, so a test can materialize it both ways. */
+async function passWithTable(buf: Buffer, name: string, index: number, flowCapacity?: number): Promise<{ result: CaptureResult; table: FlowTable }> {
+  let table: FlowTable | undefined;
+  const probe: Analyzer = {
+    name: 'flow-table-probe',
+    create: (ctx) => {
+      table = ctx.flows;
+      return null;
+    },
+    finish: () => null,
+  };
+  const result = await analyzeReader(CaptureReader.fromBuffer(buf, name), { name, path: '-' }, index, { analyzers: [...analyzers, probe], ...(flowCapacity ? { flowCapacity } : {}) });
+  return { result, table: table! };
+}
+
+function reportFrom(results: CaptureResult[]): unknown {
+  const { model, findings } = diagnose(results, null, analyzers);
+  const r = buildReport(model, findings, '0.0.0', ['netdiag']);
+  return { ...r, captures: r.captures.map((c) => ({ ...c, durationMs: 0 })) };
+}
+
+async function generated(seed: string, packets: number): Promise<Buffer> {
+  const path = join(dir, `k8s-${seed}.pcap`);
+  await generateCapture({ packets, seed, flows: 400 }, path);
+  return readFileSync(path);
+}
+
+describe('materializing only the flows the diagnosis reads', () => {
+  let captures: Array<{ result: CaptureResult; table: FlowTable }>;
+  beforeAll(async () => {
+    captures = [];
+    for (const [k, seed] of ['1', '2'].entries()) captures.push(await passWithTable(await generated(seed, 60_000), `node${k + 1}-underlay.pcap`, k));
+  }, 120_000);
+
+  it('keeps far fewer flows than the table holds on these captures', () => {
+    for (const { table } of captures) {
+      const all = table.summaries(Infinity).length;
+      const selected = table.summaries(0).length;
+      expect(all).toBe(table.size);
+      expect(selected).toBeLessThan(all / 2);
+    }
+  });
+
+  it('gives the same findings, topology and report flow list for one capture', () => {
+    const { result, table } = captures[0]!;
+    const full = reportFrom([{ ...result, flows: table.summaries(Infinity) }]);
+    const selected = reportFrom([{ ...result, flows: table.summaries(0) }]);
+    expect(selected).toEqual(full);
+  });
+
+  it('gives the same findings, topology and report flow list across two captures', () => {
+    const full = reportFrom(captures.map(({ result, table }) => ({ ...result, flows: table.summaries(Infinity) })));
+    const selected = reportFrom(captures.map(({ result, table }) => ({ ...result, flows: table.summaries(0) })));
+    expect(selected).toEqual(full);
+  });
+
+  it('materializes every flow while the table holds no more than the limit', () => {
+    const { table } = captures[0]!;
+    expect(table.summaries(table.size).length).toBe(table.size);
+    expect(table.summaries(table.size - 1).length).toBeLessThan(table.size);
+  });
+});
+
+describe('a capture of more flows than anything lists', () => {
+  it('counts every flow in the capture summary and the report, and materializes a bounded set', async () => {
+    // A SYN to a new port from a new address per packet: every packet a new, unanswered flow.
+    const buf = await generateScan(30_000);
+    const { result, table } = await passWithTable(buf, 'scan.pcap', 0);
+    expect(result.summary.flows).toBe(30_000);
+    expect(result.flows.length).toBeLessThan(FLOW_DETAIL_LIMIT);
+    const { model, findings } = diagnose([result], null);
+    const report = buildReport(model, findings, '0.0.0', ['netdiag']);
+    expect(report.flows.length + report.flowsOmitted).toBe(30_000);
+    // The report lists the same flows as it would from the whole table.
+    const full = reportFrom([{ ...result, flows: table.summaries(Infinity) }]) as { flows: unknown[] };
+    expect(report.flows).toEqual(full.flows);
+  }, 60_000);
+});
+
+async function generateScan(packets: number): Promise<Buffer> {
+  const path = join(dir, 'scan.pcap');
+  await generateCapture({ packets, seed: '1', scan: true }, path);
+  return readFileSync(path);
+}
+
+describe('flow keys', () => {
+  it('keep a GRE key with the top bit set: one conversation is one flow, its key printed as sent', async () => {
+    const o = { linktype: 1, nanos: false } as const;
+    const frames = [0, 1, 2, 3].map((k) =>
+      ethernet(
+        { src: '02:00:00:00:00:01', dst: '02:00:00:00:00:02', type: ETHERTYPE.IPV4 },
+        ipv4({ src: '198.18.0.1', dst: '198.18.0.2', proto: 47 }, gre({ protocol: 0x0800, key: 0x80000001 }, ipTcp({ src: '100.96.1.10', dst: '100.96.2.10', sport: 40000, dport: 80, seq: 1 + k * 10, ack: 1, flags: 'A' }, Buffer.alloc(10)))),
+      ),
+    );
+    const buf = Buffer.concat([encodePcapHeader(o), ...frames.map((f, k) => encodePcapRecord(o, { sec: 1_700_000_000 + k, nsec: 0 }, f))]);
+    const { result } = await passWithTable(buf, 'gre.pcap', 0);
+    expect(result.flows).toHaveLength(1);
+    expect(result.flows[0]!.tunnel).toBe('gre');
+    expect(result.flows[0]!.tunnelId).toBe(0x80000001);
+    expect(result.flows[0]!.packets[0] + result.flows[0]!.packets[1]).toBe(4);
+  });
+});

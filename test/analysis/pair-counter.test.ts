@@ -1,0 +1,67 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { EVIDENCE_SAMPLE } from '../../src/analysis/finding.js';
+import { PairCounter, type PairStat } from '../../src/analysis/pair-counter.js';
+
+/** The counting rules spelled out with a string-keyed map: what PairCounter must agree with. */
+function reference(adds: Array<[number, number, number]>, cap: number): { stats: PairStat[]; overflow: number } {
+  const byKey = new Map<string, PairStat>();
+  let overflow = 0;
+  adds.forEach(([a, b, c], i) => {
+    const key = `${a}/${b}/${c}`;
+    let s = byKey.get(key);
+    if (!s) {
+      if (byKey.size >= cap) {
+        overflow++;
+        return;
+      }
+      byKey.set(key, (s = { a, b, c, count: 0, firstPacket: i + 1, lastPacket: i + 1, firstTime: i / 10, lastTime: i / 10, packets: [] }));
+    }
+    s.count++;
+    s.lastPacket = i + 1;
+    s.lastTime = i / 10;
+    if (s.packets.length < EVIDENCE_SAMPLE) s.packets.push(i + 1);
+  });
+  // Grouped by a, then b, each in the order first seen.
+  const stats = [...byKey.values()];
+  const firstA = new Map<number, number>();
+  const firstAB = new Map<string, number>();
+  stats.forEach((s, i) => {
+    if (!firstA.has(s.a)) firstA.set(s.a, i);
+    if (!firstAB.has(`${s.a}/${s.b}`)) firstAB.set(`${s.a}/${s.b}`, i);
+  });
+  stats.sort((x, y) => firstA.get(x.a)! - firstA.get(y.a)! || firstAB.get(`${x.a}/${x.b}`)! - firstAB.get(`${y.a}/${y.b}`)!);
+  return { stats, overflow };
+}
+
+function counted(adds: Array<[number, number, number]>, cap: number): { stats: PairStat[]; overflow: number } {
+  const pc = new PairCounter(cap);
+  adds.forEach(([a, b, c], i) => pc.add(a, b, c, i + 1, i / 10));
+  return { stats: pc.all(), overflow: pc.overflow };
+}
+
+// Few distinct values so pairs repeat; MAC-sized, address-sized and packed keys as the topology uses them.
+const key = fc.oneof(fc.constantFrom(0, 1, 0xffffffff, 0x0a000001, 2 ** 47 + 5, 0x02420a000002), fc.integer({ min: 0, max: 6 }));
+const third = fc.oneof(fc.constant(-1), fc.constantFrom(8472 + 2 ** 40, 65536 + 4789 + 2 ** 40), fc.integer({ min: 0, max: 3 }));
+
+describe('PairCounter', () => {
+  it('counts, samples and orders pairs as the plain map does, and stops adding at its cap', () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(key, key, third), { maxLength: 400 }), fc.integer({ min: 1, max: 200 }), (adds, cap) => {
+        expect(counted(adds, cap)).toEqual(reference(adds, cap));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('keeps counting existing pairs after growing past its first table size', () => {
+    const adds: Array<[number, number, number]> = [];
+    // 3000 distinct pairs, each seen twice: (i mod 3000, i mod 3000 + 2^40).
+    for (let i = 0; i < 6000; i++) adds.push([i % 3000, 2 ** 40 + (i % 3000), -1]);
+    const { stats, overflow } = counted(adds, 20000);
+    expect(overflow).toBe(0);
+    expect(stats).toHaveLength(3000);
+    expect(stats.every((s) => s.count === 2 && s.packets.length === 2 && s.lastPacket === s.firstPacket + 3000)).toBe(true);
+    expect(stats).toEqual(reference(adds, 20000).stats);
+  });
+});
