@@ -17,6 +17,8 @@ export interface PassContext {
   flowDir: number;
   /** The capture's flow table (read-only for analyzers: e.g. whether this packet was a retransmission). */
   flows?: FlowTable;
+  /** A folder for state too large to hold per packet in memory (removed by the run's owner). */
+  spillDir?: string;
 }
 
 /**

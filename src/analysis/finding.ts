@@ -17,6 +17,8 @@ export const COMPONENTS = [
   'tcp',
   'icmp',
   'capture',
+  /** The cluster's API objects disagree with the wire. */
+  'cluster-state',
 ] as const;
 export type Component = (typeof COMPONENTS)[number];
 

@@ -2,6 +2,8 @@ import type { FlowSummary } from './flow-table.js';
 import type { Finding } from './finding.js';
 import type { NodeState } from '../nodestate/types.js';
 import type { Topology } from './topology/types.js';
+import type { Correlation } from '../correlate/types.js';
+import type { ClusterState } from '../k8s/types.js';
 
 export interface CaptureProblemSummary {
   offset: number;
@@ -65,6 +67,10 @@ export interface Model {
   /** Per analyzer name: its per-capture results (undefined where a capture produced none). */
   results: Record<string, unknown[]>;
   nodeState: NodeState | null;
+  /** The cluster's API objects (--cluster-state / --k8s), when given. */
+  cluster: ClusterState | null;
   /** Findings of the analyzers that ran before this one (registration order), so a symptom can defer to its cause. */
   findings: Finding[];
+  /** Packets followed across the captures; set during diagnosis by the path analyzer. */
+  correlation?: Correlation | null;
 }

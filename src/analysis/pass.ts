@@ -9,6 +9,9 @@ import { PacketFacts } from './facts.js';
 import { EVIDENCE_SAMPLE } from './finding.js';
 import { FlowTable, type FlowSummary } from './flow-table.js';
 import type { AnomalyCount, CaptureSummary } from './model.js';
+import { TimelineBins, type PacketTimeline } from './packet-timeline.js';
+import { compileFilter } from '../filter/index.js';
+import { TRACE_FRAMES, type TracedFrames } from '../correlate/trace-frames.js';
 
 export interface CaptureInput {
   /** Capture point name (NAME=FILE), else the file name. */
@@ -23,6 +26,12 @@ export interface PassOptions {
   onProgress?: (read: number, total: number | undefined) => void;
   /** Analyzer set (defaults to every registered analyzer). */
   analyzers?: readonly Analyzer[];
+  /** --trace: display filter whose matching frames are followed across captures. */
+  trace?: string;
+  /** Keep per-packet sightings for cross-capture correlation (default true; analyzeAll turns it off for a lone capture without --trace). */
+  followPackets?: boolean;
+  /** Folder for the sightings spill file (analyzeAll makes one per run); without it sightings stay in memory. */
+  spillDir?: string;
 }
 
 /** What one capture's pass hands to the diagnosis step (structured-cloneable). */
@@ -30,6 +39,8 @@ export interface CaptureResult {
   summary: CaptureSummary;
   flows: FlowSummary[];
   results: Record<string, unknown>;
+  /** Frames that matched --trace (when given). */
+  traced?: TracedFrames;
 }
 
 /** `NAME=FILE` names a capture point; a bare path is named after its file. */
@@ -60,9 +71,12 @@ export async function analyzeReader(reader: CaptureReader, input: CaptureInput, 
   const decoder = new Decoder(reg);
   const facts = new PacketFacts(reg);
   const flows = new FlowTable(opts.flowCapacity);
-  const list = opts.analyzers ?? analyzers;
-  const ctx: PassContext = { captureIndex: index, capture: input.name, time: 0, flowRow: -1, flowDir: 0, flows };
+  // Sightings cost memory per packet: only kept when there is another capture to follow them into.
+  const list = (opts.analyzers ?? analyzers).filter((a) => opts.followPackets !== false || a.name !== 'path');
+  const ctx: PassContext = { captureIndex: index, capture: input.name, time: 0, flowRow: -1, flowDir: 0, flows, ...(opts.spillDir !== undefined ? { spillDir: opts.spillDir } : {}) };
   const states = list.map((a) => a.create(ctx));
+  const trace = opts.trace ? compileFilter(reg, opts.trace) : null;
+  const traced: TracedFrames = { packets: [], count: 0 };
   const withPacket = list.map((a) => a.packet?.bind(a));
 
   const anomalyCounts = new Uint32Array(reg.anomalies.list.length);
@@ -75,6 +89,7 @@ export async function analyzeReader(reader: CaptureReader, input: CaptureInput, 
   let maxCap = 0;
   let nextProgress = 0;
   const rec = reader.rec;
+  const timeline = new TimelineBins();
 
   for (;;) {
     while (reader.next()) {
@@ -86,6 +101,7 @@ export async function analyzeReader(reader: CaptureReader, input: CaptureInput, 
       const time = rec.tsSec + rec.tsNsec / 1e9;
       if (firstTime === null) firstTime = time;
       lastTime = time;
+      timeline.add(time);
       for (let k = 0; k < p.nAnomalies; k++) {
         const code = p.anomalyCode[k]!;
         if (anomalyCounts[code]!++ < EVIDENCE_SAMPLE) anomalyPackets[code]!.push(p.number);
@@ -98,6 +114,7 @@ export async function analyzeReader(reader: CaptureReader, input: CaptureInput, 
         const fn = withPacket[a];
         if (fn !== undefined) fn(states[a], facts, p, ctx);
       }
+      if (trace !== null && trace.matches(p) && traced.count++ < TRACE_FRAMES) traced.packets.push(p.number);
     }
     if (opts.onProgress && reader.bytesRead >= nextProgress) {
       opts.onProgress(reader.bytesRead, reader.size);
@@ -122,7 +139,7 @@ export async function analyzeReader(reader: CaptureReader, input: CaptureInput, 
     sizeBytes = null;
   }
   const flowList = flows.summaries();
-  const summary: CaptureSummary = {
+  const summary: CaptureSummary & { timeline: PacketTimeline | null } = {
     index,
     name: input.name,
     file: input.path,
@@ -146,11 +163,12 @@ export async function analyzeReader(reader: CaptureReader, input: CaptureInput, 
     anomalies,
     snappedPackets: snapped,
     maxCapturedLength: maxCap,
-    flows: flowList.length,
+    flows: flows.size,
     flowsEvicted: flows.evicted,
     clockOffset: 0,
     clockOffsetError: null,
     durationMs: Date.now() - started,
+    timeline: timeline.toJSON(),
   };
-  return { summary, flows: flowList, results };
+  return { summary, flows: flowList, results, ...(trace ? { traced } : {}) };
 }

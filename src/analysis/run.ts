@@ -1,6 +1,8 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
+import { rmSync } from 'node:fs';
 import { analyzeCapture, type CaptureInput, type CaptureResult, type PassOptions } from './pass.js';
+import { createSpillDir, removeSpillDir, spillFile } from '../correlate/spill.js';
 
 export interface RunFailure {
   input: CaptureInput;
@@ -23,12 +25,18 @@ export async function analyzeAll(inputs: CaptureInput[], opts: PassOptions = {})
   const workerFile = new URL('./worker.js', import.meta.url);
   const parallel = inputs.length > 1 && import.meta.url.endsWith('.js') && !inputs.some((i) => i.path === '-') && !opts.analyzers && process.env['NETDIAG_NO_WORKERS'] === undefined;
   const results: Array<CaptureResult | null> = inputs.map(() => null);
+  const follow = opts.followPackets ?? (inputs.length > 1 || opts.trace !== undefined);
+  // Sightings go to disk, one file per capture, so memory does not grow with capture length.
+  const ownSpill = follow && opts.spillDir === undefined;
+  const spillDir = ownSpill ? createSpillDir() : opts.spillDir;
+  const spill = spillDir !== undefined ? { spillDir } : {};
   const failures: RunFailure[] = [];
   const one = async (k: number): Promise<void> => {
     const input = inputs[k]!;
     try {
-      results[k] = parallel ? await inWorker(workerFile, input, k, { ...(opts.decodeAs ? { decodeAs: opts.decodeAs } : {}), ...(opts.flowCapacity ? { flowCapacity: opts.flowCapacity } : {}) }) : await analyzeCapture(input, k, opts);
+      results[k] = parallel ? await inWorker(workerFile, input, k, { ...(opts.decodeAs ? { decodeAs: opts.decodeAs } : {}), ...(opts.flowCapacity ? { flowCapacity: opts.flowCapacity } : {}), ...(opts.trace ? { trace: opts.trace } : {}), followPackets: follow, ...spill }) : await analyzeCapture(input, k, { ...opts, followPackets: follow, ...spill });
     } catch (e) {
+      if (spillDir !== undefined) rmSync(spillFile(spillDir, k), { force: true });
       failures.push({ input, message: e instanceof Error ? e.message : String(e) });
     }
   };
@@ -45,6 +53,7 @@ export async function analyzeAll(inputs: CaptureInput[], opts: PassOptions = {})
   }
   // Re-index so capture indexes stay dense when a file failed to open.
   const ok = results.filter((r): r is CaptureResult => r !== null);
+  if (ownSpill && !ok.some((r) => r.results['path'] !== undefined)) removeSpillDir(spillDir!);
   ok.forEach((r, i) => (r.summary.index = i));
   return { results: ok, failures };
 }

@@ -22,6 +22,14 @@ export interface ReadArgs {
   failOn?: 'error' | 'warning';
   /** --node-state DIR: the nodes' ip/bridge/birdc outputs. */
   nodeState?: string;
+  /** --trace FILTER: follow the matching packets across the captures. */
+  trace?: string;
+  /** --cluster-state DIR: kubectl JSON/YAML of nodes, pods, services, endpointslices and the CNI's objects. */
+  clusterState?: string;
+  /** --k8s FILE (repeatable): one such kubectl output file. */
+  k8s?: string[];
+  /** --evidence FILE.pcapng: write the packets the findings cite. */
+  evidence?: string;
 }
 
 export const REPORT_FORMATS = ['text', 'markdown', 'json', 'html', 'packets'] as const;
@@ -44,7 +52,11 @@ export function readOptions<T>(y: Argv<T>): Argv<T & ReadArgs> {
     .option('format', { type: 'string', choices: REPORT_FORMATS, describe: 'output format; packets selects packet output' })
     .option('output', { type: 'string', alias: 'o', describe: 'write the output to this file instead of stdout' })
     .option('tui', { type: 'boolean', default: true, describe: 'open the terminal UI on a terminal (--no-tui prints instead)' })
+    .option('trace', { type: 'string', describe: 'follow the packets matching this display filter across every capture: their journey point by point, e.g. "ip.dst == 100.96.2.3 and tcp.port == 80"' })
     .option('node-state', { type: 'string', describe: 'folder with the nodes\' ip addr/route/neigh, bridge fdb, ip -d link (and birdc) outputs, one subfolder per node' })
+    .option('cluster-state', { type: 'string', describe: 'folder of kubectl -o json/yaml output (nodes, pods, services, endpointslices, Calico/Cilium/Kube-OVN objects): names and checks against the wire' })
+    .option('k8s', { type: 'string', array: true, describe: 'one kubectl -o json/yaml output file (repeatable); like --cluster-state' })
+    .option('evidence', { type: 'string', describe: 'also write the packets the findings cite to this pcapng, each commented with the findings citing it' })
     .option('fail-on', { type: 'string', choices: ['error', 'warning'], describe: 'exit 1 when a finding of this severity or worse is reported' }) as unknown as Argv<
     T & ReadArgs
   >;
@@ -57,7 +69,7 @@ export function readOptions<T>(y: Argv<T>): Argv<T & ReadArgs> {
 export const STDIN_TOKEN = '\u0000stdin';
 
 /** Options of `read` that take a value: a `-` right after one of them is that value (`-w -`). */
-const VALUE_OPTIONS = new Set(['-T', '-e', '-E', '-c', '-Y', '-d', '-w', '-o', '--format', '--output', '--fail-on', '--node-state', '--display-filter', '--decode-as', '--write']);
+const VALUE_OPTIONS = new Set(['-T', '-e', '-E', '-c', '-Y', '-d', '-w', '-o', '--format', '--output', '--fail-on', '--node-state', '--trace', '--cluster-state', '--k8s', '--evidence', '--display-filter', '--decode-as', '--write']);
 
 export function protectStdinArgs(argv: readonly string[]): string[] {
   let afterDashDash = false;

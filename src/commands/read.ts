@@ -88,6 +88,19 @@ export function wantsPackets(a: ReadArgs): boolean {
   );
 }
 
+/** The terminal UI instead of the printed report: an interactive terminal on both ends, nothing asked of the output. */
+export function wantsTui(a: ReadArgs, io: ReadIO): boolean {
+  return (
+    a.tui !== false &&
+    io.stdoutIsTTY &&
+    io.stdout === process.stdout &&
+    process.stdin.isTTY === true &&
+    a.output === undefined &&
+    a.format === undefined &&
+    !(a.files ?? []).includes('-')
+  );
+}
+
 /**
  * `netdiag read`: check the options, build the registry (with -d overrides) and the filter,
  * then print packets or the report. Returns the exit code: 0 when the analysis completed,
@@ -195,7 +208,12 @@ export async function runRead(args: ReadArgs, io: ReadIO): Promise<ReadResult> {
   let result: ReportResult;
   try {
     if (wantsPackets(args)) result = await runPackets(ctx, { T, fieldsOptions, text: textRequested || args.w === undefined });
-    else result = await runReport(ctx);
+    else if (wantsTui(args, io)) {
+      // Loaded only here: --help and every printed run stay free of ink and react.
+      const { runTui } = await import('../tui/index.js');
+      const exitCode = await runTui({ files, decodeAs: args.d ?? [], ...(args.Y !== undefined ? { filter: args.Y } : {}), ...(args.nodeState !== undefined ? { nodeState: args.nodeState } : {}), ...(args.clusterState !== undefined || args.k8s?.length ? { cluster: { ...(args.clusterState !== undefined ? { clusterState: args.clusterState } : {}), k8s: args.k8s ?? [] } } : {}), ...(args.trace !== undefined ? { trace: args.trace } : {}), command: ['netdiag', ...process.argv.slice(2)] });
+      result = { captures: [], failed: 0, stopped: false, exitCode };
+    } else result = await runReport(ctx);
   } finally {
     if (textOut) await (textOut as TextOut).flush();
     const s = textStream as Writable | null;
@@ -269,7 +287,9 @@ async function textSink(ctx: ReadContext, plan: PacketPlan): Promise<PacketSink>
     };
   }
   const [{ PacketLister }, detail] = await Promise.all([import('../output/packet-list.js'), import('../output/detail.js')]);
-  const lister = new PacketLister(reg);
+  const cluster = args.clusterState !== undefined || args.k8s?.length ? await (await import('../k8s/load.js')).loadClusterArgs(args, (m) => ctx.io.stderr(`netdiag: ${m}\n`)) : null;
+  const names = cluster ? new (await import('../k8s/names.js')).NameResolver(cluster) : null;
+  const lister = new PacketLister(reg, names ? (a) => names.label(a) : undefined);
   const verbose = args.V === true;
   const hex = args.x === true;
   return {
@@ -313,16 +333,33 @@ export async function runReport(ctx: ReadContext): Promise<ReportResult> {
   ]);
   const { safeJson } = await import('../output/json-text.js');
   const format = args.format ?? 'text';
-  if (format === 'html') {
-    io.stderr('netdiag: --format html is not available yet; use text, markdown or json\n');
+  // stdout carries the report; yargs hands a long option's `-` value over as ''.
+  if (args.evidence === '' || args.evidence === '-') {
+    io.stderr('netdiag: --evidence: name the pcapng file to write, e.g. --evidence evidence.pcapng\n');
+    return { captures: [], failed: 0, stopped: false, exitCode: 2 };
+  }
+  if (args.evidence !== undefined && args.output !== undefined && resolve(args.output) === resolve(args.evidence)) {
+    io.stderr(`netdiag: --evidence ${args.evidence}: the report is written there too (--output)\n`);
+    return { captures: [], failed: 0, stopped: false, exitCode: 2 };
+  }
+  if (args.evidence !== undefined && ctx.files.some((f) => f !== '-' && resolve(parseCaptureArg(f).path) === resolve(args.evidence!))) {
+    io.stderr(`netdiag: --evidence ${args.evidence}: that is one of the captures being read\n`);
     return { captures: [], failed: 0, stopped: false, exitCode: 2 };
   }
   if (args.Y !== undefined) io.stderr('netdiag: -Y selects packets for packet output (--list, -T, -w); the report analyzes every packet\n');
+  if (args.trace !== undefined) {
+    const bad = (await import('../filter/index.js')).validateFilter(ctx.reg, args.trace);
+    if (bad) {
+      io.stderr(`netdiag: --trace: ${bad.pointer()}\n`);
+      return { captures: [], failed: 0, stopped: false, exitCode: 2 };
+    }
+  }
   const inputs = ctx.files.map(parseCaptureArg);
   const progress = process.stderr.isTTY && io.stderr === processIO().stderr;
   let last = 0;
   const { results, failures } = await analyzeAll(inputs, {
     decodeAs: args.d ?? [],
+    ...(args.trace !== undefined ? { trace: args.trace } : {}),
     ...(progress
       ? {
           onProgress: (read: number, total: number | undefined) => {
@@ -353,12 +390,39 @@ export async function runReport(ctx: ReadContext): Promise<ReportResult> {
       return { captures: [], failed: 1, stopped: false, exitCode: 2 };
     }
   }
-  const { model, findings } = diagnose(results, nodeState);
+  const cluster = args.clusterState !== undefined || args.k8s?.length ? await (await import('../k8s/load.js')).loadClusterArgs(args, (m) => io.stderr(`netdiag: ${m}\n`)) : null;
+  const { model, findings } = diagnose(results, nodeState, undefined, cluster);
+  if (args.trace !== undefined) (await import('../correlate/attach-trace.js')).attachTrace(model, results, args.trace);
+  // The correlation is built: its spill files go now, not at exit.
+  (await import('../correlate/spill.js')).releaseSightings(results);
   const report = buildReport(model, findings, version(), ['netdiag', ...process.argv.slice(2)]);
   const out = ctx.text();
+  // The packets findings cite, read back once for the key packets and for --evidence.
+  let citedRead: Promise<import('../report/key-packets.js').CitedPackets> | null = null;
+  const readCited = () =>
+    (citedRead ??= import('../report/key-packets.js').then(async ({ readCitedPackets }) => {
+      const c = await readCitedPackets(report, { decodeAs: args.d ?? [] });
+      for (const pr of c.problems) io.stderr(`netdiag: ${pr}\n`);
+      return c;
+    }));
   if (format === 'json') out.write(safeJson(report, 2) + '\n');
-  else if (format === 'markdown') out.write(renderMarkdown(report));
+  else if (format === 'markdown' || format === 'html') {
+    const cited = await readCited();
+    if (format === 'html') out.write((await import('../report/html.js')).renderHtml(report, { cited: cited.packets, citedProblems: cited.problems }));
+    else out.write(renderMarkdown(report, { cited: cited.packets }));
+  }
   else out.write(renderText(report, args.output === undefined && io.stdoutIsTTY && useColor(process.stdout) ? COLOR : PLAIN));
+  if (args.evidence !== undefined) {
+    const { writeEvidence } = await import('../report/evidence.js');
+    const cited = await readCited();
+    try {
+      const w = await writeEvidence(args.evidence, report, cited.packets);
+      io.stderr(`netdiag: ${args.evidence}: ${w.packets} cited packet${w.packets === 1 ? '' : 's'} from ${w.interfaces} capture point${w.interfaces === 1 ? '' : 's'}\n`);
+    } catch (e) {
+      io.stderr(`netdiag: --evidence ${args.evidence}: ${(e as Error).message}\n`);
+      return { captures: [], failed: failures.length, stopped: false, exitCode: 2 };
+    }
+  }
   const threshold = args.failOn === 'warning' ? ['error', 'warning'] : args.failOn === 'error' ? ['error'] : [];
   const tripped = findings.some((f) => threshold.includes(f.severity));
   return {

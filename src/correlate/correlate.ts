@@ -3,140 +3,215 @@ import type { FlowSummary } from '../analysis/flow-table.js';
 import type { CaptureSummary } from '../analysis/model.js';
 import type { Topology } from '../analysis/topology/types.js';
 import type { NodeState } from '../nodestate/types.js';
-import { estimateClocks, type ClockEstimate } from './clock.js';
+import { estimateClocks } from './clock.js';
 import { flowKeyOf } from './describe.js';
 import { expectedChain, flowEnds, NodeLocator, type ChainStep, type FlowEnds } from './expect.js';
-import { join, type Joined } from './match.js';
-import { buildPackets, type Packets } from './packets.js';
+import { INSTANCE_SPAN, join, type Joined } from './match.js';
+import { buildPackets, MATCH_WINDOW, type Packets } from './packets.js';
 import { PathBuilder } from './paths.js';
 import { guessPoints, nodeStatePodCidrs, settlePoints, type PointGuess } from './points.js';
 import { LossCollector } from './losses.js';
-import { DEFAULT_SIGHTING_LIMIT, SightingCollector, type SightingTable } from './sightings.js';
+import { DEFAULT_SIGHTING_LIMIT, SightingCollector, type SightingStore } from './sightings.js';
+import { readPrefix, WindowCursor } from './stream.js';
+import { TraceRecorder } from './trace.js';
+import type { TracedFrames } from './trace-frames.js';
 import type { CapturePoint, Correlation, FlowKey } from './types.js';
 
 export interface CorrelateInput {
   /** Per capture, in capture order; undefined where a capture produced none. */
-  tables: ReadonlyArray<SightingTable | undefined>;
+  sightings: ReadonlyArray<SightingStore | undefined>;
   captures: CaptureSummary[];
   flows: FlowSummary[][];
   topology: Topology;
   /** Node state (--node-state): names capture points after nodes and places pod CIDRs. */
   nodeState?: NodeState | null;
+  /** --trace: the filter and, per capture, the frames it matched. */
+  trace?: { filter: string; frames: ReadonlyArray<TracedFrames | undefined> };
+  /** Seconds two sightings of one packet may lie apart (corrected clocks); further apart they are two packets. */
+  window?: number;
+  /** Sightings per capture the clock offsets and point kinds are estimated from. */
+  clockSample?: number;
+  /** Sightings (all captures) a slice of the stream aims to hold: sets how much time one slice covers. */
+  sliceRows?: number;
+  /** Seconds the first slice covers (later slices adapt to `sliceRows`). */
+  slice?: number;
 }
 
-/** What correlation keeps besides its JSON result, for `--trace` and the terminal UI. */
-export interface CorrelationIndex {
-  joined: Joined;
-  packets: Packets;
-  clocks: ClockEstimate;
-  points: PointGuess[];
-  chains: Array<{ flow: FlowKey; ends: FlowEnds; chain: ChainStep[] }>;
-  /** Sightings of instance q are members[instFirst[q] .. instFirst[q+1]). */
-  instFirst: Int32Array;
-  /** Per packet: the first chain step it missed (-1 none) and its flow id. */
-  missing: Int32Array;
-  packetFlow: Int32Array;
+/** Sightings per capture read for the clock estimate: the start of each capture. */
+export const CLOCK_SAMPLE = 65536;
+/** Seconds a capture's rows may come out of time order and still be matched. */
+export const REORDER_SLACK = 0.1;
+/** Sightings held per slice (all captures): about 200 bytes each while a slice is joined. */
+export const SLICE_ROWS = 262_144;
+/** The window's margins never widen beyond this for a clock error. */
+const MAX_ERROR_MARGIN = 5;
+const MIN_SLICE = 0.25;
+const MAX_SLICE = 3600;
+
+type FlowChain = { flow: FlowKey; ends: FlowEnds; chain: ChainStep[] };
+
+/** Flow directions by their inner addresses, ports and protocol, numbered once for the whole run. */
+class FlowRegistry {
+  readonly list: FlowChain[] = [];
+  private readonly ids = new Map<string, number>();
+  private readonly chains = new Map<string, ChainStep[]>();
+
+  constructor(
+    private readonly locator: NodeLocator,
+    private readonly points: PointGuess[],
+  ) {}
+
+  /** The run-wide id of flow `f` of a joined slice; registered (with its expected chain) on first sight. */
+  id(j: Joined, f: number, tunnelled: boolean): number {
+    const g = j.flowHead[f]!;
+    const c = j.capOf[g]!;
+    const t = j.tables[c]!;
+    const i = g - j.base[c]!;
+    const key = `${t.src[i]}|${t.dst[i]}|${t.ports[i]}|${t.proto[i]}`;
+    const hit = this.ids.get(key);
+    if (hit !== undefined) return hit;
+    const flow = flowKeyOf(t, i);
+    const ends = flowEnds(flow, this.locator);
+    // The chain depends on the addresses only: flows between two pods share it.
+    const ck = `${flow.src}|${flow.dst}|${tunnelled ? 1 : 0}`;
+    let chain = this.chains.get(ck);
+    if (!chain) this.chains.set(ck, (chain = expectedChain(flow, ends, this.points, tunnelled)));
+    const id = this.list.length;
+    this.list.push({ flow, ends, chain });
+    this.ids.set(key, id);
+    return id;
+  }
 }
 
-const indexes = new WeakMap<Correlation, CorrelationIndex>();
+/** Per flow of a joined slice: whether any of its sightings was encapsulated. */
+function tunnelledFlows(j: Joined): Uint8Array {
+  const out = new Uint8Array(j.flows);
+  for (let g = 0; g < j.total; g++) {
+    const c = j.capOf[g]!;
+    if (j.tables[c]!.tunnel[g - j.base[c]!] !== 0) out[j.groupFlow[j.groupOf[g]!]!] = 1;
+  }
+  return out;
+}
 
-export function correlationIndex(c: Correlation): CorrelationIndex | undefined {
-  return indexes.get(c);
+/** Sightings of instance q are members[first[q] .. first[q+1]). */
+function instanceMembers(j: Joined): Int32Array {
+  const first = new Int32Array(j.instances + 1);
+  let q = 0;
+  for (let m = 0; m < j.total; m++) {
+    const inst = j.instOf[j.members[m]!]!;
+    while (q <= inst) first[q++] = m;
+  }
+  while (q <= j.instances) first[q++] = j.total;
+  return first;
 }
 
 /**
- * Follow every packet across the captures: join sightings by identity, estimate the
- * clocks, join instances into packets, then walk each packet along the points its flow
- * should cross to get paths, latencies and where the lost ones stopped.
+ * Follow every packet across the captures. The clock offsets and what each capture point
+ * is come from a bounded sample (the start of every capture). Then the captures stream by
+ * in corrected time, a slice at a time: each slice's sightings (with margins of the match
+ * window on both sides) are joined into packets, and the packets that start inside the
+ * slice are walked along the points their flow should cross for paths, latencies and
+ * where the lost ones stopped. Memory follows the slice, never the captures' length.
  */
 export function correlate(input: CorrelateInput): Correlation {
-  const tables = input.captures.map((s, c) => input.tables[c] ?? new SightingCollector(s.name).finish());
-  const C = tables.length;
-  const joined = join(tables);
-  const clocks = estimateClocks(joined, C);
-  const packets = buildPackets(joined, clocks.offset);
+  const stores = input.captures.map((s, c) => input.sightings[c] ?? new SightingCollector(s.name).finish());
+  const C = stores.length;
+  const names = stores.map((s) => s.capture);
+  const matchWindow = input.window ?? MATCH_WINDOW;
   const known = new Set(input.topology.podCidrs.map((p) => p.cidr));
   const extra = nodeStatePodCidrs(input.nodeState ?? null).filter((p) => !known.has(p.cidr));
   const topology: Topology = extra.length ? { ...input.topology, podCidrs: [...input.topology.podCidrs, ...extra.map((p) => ({ ...p, source: 'node-state' as const, evidence: [] }))] } : input.topology;
-  const points = guessPoints(tables, input.flows, topology, input.captures.map((c) => c.name), input.nodeState ?? null);
+  const points = guessPoints(stores, input.flows, topology, input.captures.map((c) => c.name), input.nodeState ?? null);
 
-  // Sightings of instance q are members[instFirst[q] .. instFirst[q+1]).
-  const instFirst = new Int32Array(joined.instances + 1);
+  // Clocks and the ends packets start and stop at, from the start of every capture.
+  const sample = join(stores.map((s) => readPrefix(s, input.clockSample ?? CLOCK_SAMPLE)));
+  const clocks = estimateClocks(sample, C);
+  const samplePackets = buildPackets(sample, clocks.offset, matchWindow);
+  settlePoints(points, endVotes(sample, samplePackets, points), topology);
+  const flows = new FlowRegistry(new NodeLocator(topology), points);
   {
-    let q = 0;
-    for (let m = 0; m < joined.total; m++) {
-      const inst = joined.instOf[joined.members[m]!]!;
-      while (q <= inst) instFirst[q++] = m;
-    }
-    while (q <= joined.instances) instFirst[q++] = joined.total;
-  }
-
-  settlePoints(points, endVotes(joined, packets, points), topology);
-
-  const flowInfo: CorrelationIndex['chains'] = [];
-  const tunnelledFlow = new Uint8Array(joined.flows);
-  for (let g = 0; g < joined.total; g++) {
-    const c = joined.capOf[g]!;
-    if (tables[c]!.tunnel[g - joined.base[c]!] !== 0) tunnelledFlow[joined.groupFlow[joined.groupOf[g]!]!] = 1;
-  }
-  const locator = new NodeLocator(topology);
-  const chains = new Map<string, ChainStep[]>();
-  for (let f = 0; f < joined.flows; f++) {
-    const g = joined.flowHead[f]!;
-    const c = joined.capOf[g]!;
-    const flow = flowKeyOf(tables[c]!, g - joined.base[c]!);
-    const ends = flowEnds(flow, locator);
-    // The chain depends on the addresses only: flows between two pods share it.
-    const ck = `${flow.src}|${flow.dst}|${tunnelledFlow[f]}`;
-    let chain = chains.get(ck);
-    if (!chain) chains.set(ck, (chain = expectedChain(flow, ends, points, tunnelledFlow[f] === 1)));
-    flowInfo.push({ flow, ends, chain });
+    const tunnelled = tunnelledFlows(sample);
+    for (let f = 0; f < sample.flows; f++) flows.id(sample, f, tunnelled[f] === 1);
   }
 
   const offsets = clocks.offset.map((o) => o ?? 0);
-  const window = input.captures.map((s, c) => ({
+  const spans = input.captures.map((s, c) => ({
     from: s.firstTime === null ? Infinity : s.firstTime + offsets[c]!,
     to: s.lastTime === null ? -Infinity : s.lastTime + offsets[c]!,
   }));
-  const paths = new PathBuilder(joined, flowInfo.map((f) => f.flow));
-  const losses = new LossCollector(joined, tables, flowInfo, window, topology);
+  const paths = new PathBuilder(names, flows.list);
+  const losses = new LossCollector(names, flows.list, spans, topology);
+  const trace = input.trace ? new TraceRecorder(input.trace.frames, names, flows.list) : null;
   const matchedAt = new Float64Array(C);
   const packetsAt = new Float64Array(C);
-  const missing = new Int32Array(packets.count).fill(-1);
-  const packetFlow = new Int32Array(packets.count);
   let matched = 0;
+
+  // A packet's sightings lie within the match window (plus an `any` capture's spread and the
+  // clocks' error) of its first; a window before the slice decides where the packets around
+  // its start begin.
+  const maxError = Math.min(MAX_ERROR_MARGIN, Math.max(0, ...clocks.error.map((e) => e ?? 0)));
+  const before = matchWindow + maxError;
+  const after = matchWindow + INSTANCE_SPAN + maxError;
+  const cursors = stores.map((s, c) => new WindowCursor(s, offsets[c]!, REORDER_SLACK));
+  const budget = input.sliceRows ?? SLICE_ROWS;
   const rows: number[] = [];
   const times: number[] = [];
-  for (let p = 0; p < packets.count; p++) {
-    rows.length = 0;
-    times.length = 0;
-    let mask = 0;
-    let caps = 0;
-    for (let x = packets.start[p]!; x < packets.start[p + 1]!; x++) {
-      const q = packets.list[x]!;
-      const c = joined.instCap[q]!;
-      if (((mask >>> c % 31) & 1) === 0 || c >= 31) caps++;
-      mask |= 1 << c % 31;
-      packetsAt[c]!++;
-      const off = offsets[c]!;
-      for (let m = instFirst[q]!; m < instFirst[q + 1]!; m++) {
-        const g = joined.members[m]!;
-        rows.push(g);
-        times.push(tables[c]!.time[g - joined.base[c]!]! + off);
+  let sliceLength = input.slice ?? firstSlice(sample, budget, before + after + REORDER_SLACK);
+  let from = Math.min(...cursors.map((k) => k.peek()));
+  try {
+    while (from < Infinity) {
+      const to = from + sliceLength;
+      const tables = cursors.map((k) => k.window(from - before, to + after));
+      const j = join(tables);
+      const packets = buildPackets(j, offsets, matchWindow);
+      const instFirst = instanceMembers(j);
+      const tunnelled = tunnelledFlows(j);
+      const flowId = new Int32Array(j.flows).fill(-1);
+      let later = false;
+      for (let p = 0; p < packets.count; p++) {
+        const head = packets.list[packets.start[p]!]!;
+        const first = packets.instTime[head]!;
+        // Each packet is judged by the slice it starts in.
+        if (first >= to) later = true;
+        if (first < from || first >= to) continue;
+        rows.length = 0;
+        times.length = 0;
+        let mask = 0;
+        let caps = 0;
+        for (let x = packets.start[p]!; x < packets.start[p + 1]!; x++) {
+          const q = packets.list[x]!;
+          const c = j.instCap[q]!;
+          if (((mask >>> c % 31) & 1) === 0 || c >= 31) caps++;
+          mask |= 1 << c % 31;
+          packetsAt[c]!++;
+          const off = offsets[c]!;
+          for (let m = instFirst[q]!; m < instFirst[q + 1]!; m++) {
+            const g = j.members[m]!;
+            rows.push(g);
+            times.push(tables[c]!.time[g - j.base[c]!]! + off);
+          }
+        }
+        const sf = j.groupFlow[j.instGroup[head]!]!;
+        let flow = flowId[sf]!;
+        if (flow < 0) flow = flowId[sf] = flows.id(j, sf, tunnelled[sf] === 1);
+        if (caps > 1) {
+          matched++;
+          for (let x = packets.start[p]!; x < packets.start[p + 1]!; x++) matchedAt[j.instCap[packets.list[x]!]!]!++;
+        }
+        paths.packet(flow, rows, times, j);
+        const missed = losses.packet(flow, rows, times, j);
+        if (trace) trace.packet(flow, rows, times, first, missed, j);
       }
+      const held = j.total;
+      if (held > budget && sliceLength > MIN_SLICE) sliceLength = Math.max(MIN_SLICE, sliceLength / 2);
+      else if (held < budget / 4 && sliceLength < MAX_SLICE) sliceLength = Math.min(MAX_SLICE, sliceLength * 2);
+      // Nothing held starts at or after the slice's end: skip ahead to the next sighting.
+      from = later ? to : Math.max(to, Math.min(...cursors.map((k) => k.peek())));
     }
-    const first = packets.list[packets.start[p]!]!;
-    const flow = joined.groupFlow[joined.instGroup[first]!]!;
-    packetFlow[p] = flow;
-    if (caps > 1) {
-      matched++;
-      for (let x = packets.start[p]!; x < packets.start[p + 1]!; x++) matchedAt[joined.instCap[packets.list[x]!]!]!++;
-    }
-    paths.packet(flow, rows, times);
-    missing[p] = losses.packet(flow, rows, times);
+  } finally {
+    for (const k of cursors) k.close();
   }
 
-  const lossGroups = losses.groups();
   const built = paths.build(losses.lostPerFlow);
   const capturePoints: CapturePoint[] = points.map((pt, c) => ({
     capture: input.captures[c]!.name,
@@ -152,18 +227,31 @@ export function correlate(input: CorrelateInput): Correlation {
     matchedPackets: matchedAt[c]!,
     packets: packetsAt[c]!,
   }));
-  const result: Correlation = {
+  return {
     points: capturePoints,
     matched,
     paths: built.paths,
     pathsOmitted: built.omitted,
-    losses: lossGroups,
-    trace: null,
-    truncated: tables.filter((t) => t.truncated).map((t) => t.capture),
-    sightingLimit: Math.max(DEFAULT_SIGHTING_LIMIT, ...tables.map((t) => t.limit)),
+    losses: losses.groups(),
+    trace: trace ? trace.result(input.trace!.filter) : null,
+    truncated: stores.filter((t) => t.truncated).map((t) => t.capture),
+    sightingLimit: Math.max(DEFAULT_SIGHTING_LIMIT, ...stores.map((t) => t.limit)),
   };
-  indexes.set(result, { joined, packets, clocks, points, chains: flowInfo, instFirst, missing, packetFlow });
-  return result;
+}
+
+/**
+ * Seconds of the first slice: what the sampled packet rate fills the row budget with,
+ * less the margins every slice also holds. Later slices adapt to the rows they held.
+ */
+function firstSlice(sample: Joined, budget: number, margins: number): number {
+  let rate = 0;
+  for (const t of sample.tables) {
+    if (t.count < 2) continue;
+    const span = t.time[t.count - 1]! - t.time[0]!;
+    rate += span > 0 ? t.count / span : t.count;
+  }
+  if (rate === 0) return MAX_SLICE;
+  return Math.min(MAX_SLICE, Math.max(MIN_SLICE, budget / rate - margins));
 }
 
 function round3(x: number): number {

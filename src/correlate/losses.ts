@@ -3,7 +3,7 @@ import type { Topology } from '../analysis/topology/types.js';
 import { flowLabel } from './describe.js';
 import { stepOf, type ChainStep, type FlowEnds } from './expect.js';
 import type { Joined } from './match.js';
-import { SIGHTING_FLAG_OUTER_V6, type SightingTable } from './sightings.js';
+import { SIGHTING_FLAG_OUTER_V6 } from './sightings.js';
 import type { FlowKey, LossGroup, LossPlace } from './types.js';
 
 /** A packet this close to the end of the capture that should have seen it next is not called lost. */
@@ -11,6 +11,7 @@ export const END_MARGIN = 1;
 const LOSS_SAMPLE = 10;
 /** Chains longer than this are judged on their first 31 steps (a bitmask per packet). */
 const MAX_STEPS = 31;
+const REACHED_FLOW = 2 ** 31;
 
 interface FlowChain {
   flow: FlowKey;
@@ -41,24 +42,28 @@ interface GroupAcc {
 export class LossCollector {
   readonly lostPerFlow = new Map<number, { total: number; bySegment: Map<string, number> }>();
   private readonly acc = new Map<string, GroupAcc>();
-  /** Per judged packet: flow, steps reached (bitmask), inner size. */
-  private readonly evFlow: number[] = [];
-  private readonly evMask: number[] = [];
-  private readonly evSize: number[] = [];
+  /**
+   * Judged packets by flow and the chain steps they reached (flow × 2^31 + bitmask): how
+   * many, and the largest inner size. Bounded by flows × distinct journeys, not packets.
+   */
+  private readonly reached = new Map<number, { n: number; maxSize: number }>();
   private readonly podCidrNodes: Set<string>;
+  private j!: Joined;
 
   constructor(
-    private readonly j: Joined,
-    private readonly tables: SightingTable[],
-    private readonly chains: FlowChain[],
+    /** Capture point names, by capture index. */
+    private readonly names: readonly string[],
+    /** Flow chains by flow id (grows as flows appear). */
+    private readonly chains: readonly FlowChain[],
     private readonly window: Array<{ from: number; to: number }>,
     topology: Topology,
   ) {
     this.podCidrNodes = new Set(topology.podCidrs.map((c) => c.nodeIp));
   }
 
-  /** Returns the chain step the packet missed, or -1. */
-  packet(flow: number, rows: number[], times: number[]): number {
+  /** Returns the chain step the packet missed, or -1. `rows` are rows of `j`. */
+  packet(flow: number, rows: number[], times: number[], j: Joined): number {
+    this.j = j;
     const fc = this.chains[flow]!;
     const chain = fc.chain;
     let maxPos = -1;
@@ -70,9 +75,9 @@ export class LossCollector {
     const dstNode = fc.ends.dstNode !== null ? parseV4(fc.ends.dstNode) : null;
     for (let k = 0; k < rows.length; k++) {
       const g = rows[k]!;
-      const c = this.j.capOf[g]!;
-      const t = this.tables[c]!;
-      const i = g - this.j.base[c]!;
+      const c = j.capOf[g]!;
+      const t = j.tables[c]!;
+      const i = g - j.base[c]!;
       size = t.size[i]!;
       const enc = t.tunnel[i] !== 0;
       // Encapsulated toward a node that does not host the destination pod.
@@ -87,18 +92,22 @@ export class LossCollector {
       }
     }
     if (misdirected >= 0 && (maxPos < 0 || chain[maxPos]!.side === 'src')) {
-      const c = this.j.capOf[misdirected]!;
-      const t = this.tables[c]!;
-      const i = misdirected - this.j.base[c]!;
+      const c = j.capOf[misdirected]!;
+      const t = j.tables[c]!;
+      const i = misdirected - j.base[c]!;
       const last = chain[Math.max(0, maxPos)] ?? { capture: c, form: 'all' as const, side: 'src' as const, node: fc.ends.srcNode };
       const miss = chain.find((s) => s.side === 'dst') ?? null;
       this.lose('misdirected', flow, last, miss, maxRow >= 0 ? maxRow : misdirected, size, t.outerDst[i]!);
       return miss ? chain.indexOf(miss) : -1;
     }
     if (chain.length < 2 || maxPos < 0) return -1;
-    this.evFlow.push(flow);
-    this.evMask.push(mask);
-    this.evSize.push(size);
+    const rk = flow * REACHED_FLOW + mask;
+    const r = this.reached.get(rk);
+    if (!r) this.reached.set(rk, { n: 1, maxSize: size });
+    else {
+      r.n++;
+      if (size > r.maxSize) r.maxSize = size;
+    }
     if (maxPos === chain.length - 1) return -1;
     const miss = chain[maxPos + 1]!;
     const w = this.window[miss.capture]!;
@@ -119,7 +128,7 @@ export class LossCollector {
     a.lost++;
     a.flows.add(flow);
     const c = this.j.capOf[row]!;
-    const t = this.tables[c]!;
+    const t = this.j.tables[c]!;
     const i = row - this.j.base[c]!;
     if (c === last.capture && a.sample.length < LOSS_SAMPLE) a.sample.push(t.frame[i]!);
     if (size < a.min) a.min = size;
@@ -152,19 +161,19 @@ export class LossCollector {
           const sm = ch.findIndex((s) => s.capture === a.miss!.capture && s.form === a.miss!.form);
           if (sl >= 0 && sm >= 0 && sl < MAX_STEPS && sm < MAX_STEPS) steps.set(f, [sl, sm]);
         }
-        for (let e = 0; e < this.evFlow.length; e++) {
-          const st = steps.get(this.evFlow[e]!);
+        for (const [rk, r] of this.reached) {
+          const st = steps.get(Math.floor(rk / REACHED_FLOW));
           if (!st) continue;
-          const m = this.evMask[e]!;
+          const m = rk % REACHED_FLOW;
           if ((m >>> st[0]) & 1 && (m >>> st[1]) & 1) {
-            delivered++;
-            if (this.evSize[e]! > maxDelivered) maxDelivered = this.evSize[e]!;
+            delivered += r.n;
+            if (r.maxSize > maxDelivered) maxDelivered = r.maxSize;
           }
         }
       }
       const reverses = [...a.flows].map((f) => reverseOf(this.chains, f));
       const oneDirection = reverses.some((r) => r >= 0) && reverses.every((r) => r < 0 || !lostFlows.has(r));
-      const name = (c: number) => this.tables[c]!.capture;
+      const name = (c: number) => this.names[c]!;
       const form = (s: ChainStep) => (s.form === 'outer' ? ('encapsulated' as const) : s.form === 'inner' ? ('bare' as const) : null);
       out.push({
         place: a.place,
@@ -194,7 +203,7 @@ export class LossCollector {
 
 }
 
-function reverseOf(chains: FlowChain[], f: number): number {
+function reverseOf(chains: readonly FlowChain[], f: number): number {
   const k = chains[f]!.flow;
   return chains.findIndex((c) => c.flow.src === k.dst && c.flow.dst === k.src && c.flow.proto === k.proto && c.flow.sport === k.dport && c.flow.dport === k.sport);
 }

@@ -1,6 +1,6 @@
 import { encapOf } from './describe.js';
 import type { Joined } from './match.js';
-import type { FlowKey, FlowPath, Hop, Segment } from './types.js';
+import type { Encapsulation, FlowKey, FlowPath, Hop, Segment } from './types.js';
 
 /** Flow paths listed in the report; the rest are counted. Lossy flows come first. */
 export const REPORT_PATHS = 100;
@@ -11,7 +11,8 @@ const LATENCY_SAMPLE = 256;
 interface HopAcc {
   capture: number;
   iface: number;
-  head: number;
+  /** How the first packet seen here was wrapped. */
+  encap: Encapsulation;
   packets: number;
   sample: number[];
   relSum: number;
@@ -45,12 +46,14 @@ export class PathBuilder {
   private seen = new Int32Array(64);
 
   constructor(
-    private readonly j: Joined,
-    private readonly keys: FlowKey[],
+    /** Capture point names, by capture index. */
+    private readonly names: readonly string[],
+    /** Flow keys by flow id (grows as flows appear). */
+    private readonly keys: ReadonlyArray<{ flow: FlowKey }>,
   ) {}
 
-  /** One packet: its sightings (global rows) and their corrected times. */
-  packet(flow: number, rows: number[], times: number[]): void {
+  /** One packet: its sightings (rows of `j`) and their corrected times. */
+  packet(flow: number, rows: number[], times: number[], j: Joined): void {
     let a = this.acc[flow];
     if (!a) a = this.acc[flow] = { packets: 0, index: new Map(), hops: [], segs: new Map() };
     a.packets++;
@@ -71,15 +74,15 @@ export class PathBuilder {
     for (let x = 0; x < n; x++) {
       const k = order[x]!;
       const g = rows[k]!;
-      const c = this.j.capOf[g]!;
-      const t = this.j.tables[c]!;
-      const i = g - this.j.base[c]!;
+      const c = j.capOf[g]!;
+      const t = j.tables[c]!;
+      const i = g - j.base[c]!;
       const key = hopKey(c, t.iface[i]!);
       let hi = a.index.get(key);
       if (hi === undefined) {
         hi = a.hops.length;
         a.index.set(key, hi);
-        a.hops.push({ capture: c, iface: t.iface[i]!, head: g, packets: 0, sample: [], relSum: 0, rankSum: 0 });
+        a.hops.push({ capture: c, iface: t.iface[i]!, encap: encapOf(t, i), packets: 0, sample: [], relSum: 0, rankSum: 0 });
       }
       const h = a.hops[hi]!;
       h.packets++;
@@ -132,11 +135,8 @@ export class PathBuilder {
     const hops = a.hops
       .map((h, idx) => ({ h, idx }))
       .sort((x, y) => after[x.idx]! - after[y.idx]! || x.h.rankSum / x.h.packets - y.h.rankSum / y.h.packets || x.h.relSum / x.h.packets - y.h.relSum / y.h.packets);
-    const name = (c: number) => this.j.tables[c]!.capture;
-    const outHops: Hop[] = hops.map(({ h }) => {
-      const t = this.j.tables[h.capture]!;
-      return { capture: name(h.capture), iface: h.iface, encap: encapOf(t, h.head - this.j.base[h.capture]!), packets: h.packets, sample: h.sample };
-    });
+    const name = (c: number) => this.names[c]!;
+    const outHops: Hop[] = hops.map(({ h }) => ({ capture: name(h.capture), iface: h.iface, encap: h.encap, packets: h.packets, sample: h.sample }));
     const segments: Segment[] = [];
     for (let k = 1; k < hops.length; k++) {
       const from = hops[k - 1]!;
@@ -153,6 +153,6 @@ export class PathBuilder {
         latency: s ? { min: s.min, median: sorted[Math.floor(sorted.length / 2)]!, max: s.max } : null,
       });
     }
-    return { flow: this.keys[f]!, packets: a.packets, lost: lost?.total ?? 0, hops: outHops, segments };
+    return { flow: this.keys[f]!.flow, packets: a.packets, lost: lost?.total ?? 0, hops: outHops, segments };
   }
 }

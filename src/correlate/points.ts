@@ -4,7 +4,7 @@ import type { NodeState } from '../nodestate/types.js';
 import type { FlowSummary } from '../analysis/flow-table.js';
 import { nodeOf } from '../analysis/topology/lookup.js';
 import type { Topology } from '../analysis/topology/types.js';
-import type { SightingTable } from './sightings.js';
+import type { SightingStore } from './sightings.js';
 import type { PointKind } from './types.js';
 
 export interface PointGuess {
@@ -18,11 +18,8 @@ export interface PointGuess {
 }
 
 /** Interfaces a capture saw packets on (more than one: `tcpdump -i any` or a multi-interface pcapng). */
-function interfaces(t: SightingTable | undefined): number {
-  if (!t) return 0;
-  const seen = new Set<number>();
-  for (let i = 0; i < t.count && seen.size < 64; i++) seen.add(t.iface[i]!);
-  return seen.size;
+function interfaces(t: SightingStore | undefined): number {
+  return t ? t.interfaces : 0;
 }
 
 /**
@@ -31,7 +28,7 @@ function interfaces(t: SightingTable | undefined): number {
  * inner owner inside a pod CIDR is a pod; a capture seeing one packet on several
  * interfaces is a node's `any`.
  */
-export function guessPoints(tables: Array<SightingTable | undefined>, flows: FlowSummary[][], topology: Topology, names: string[] = [], nodeState: NodeState | null = null): PointGuess[] {
+export function guessPoints(tables: ReadonlyArray<SightingStore | undefined>, flows: FlowSummary[][], topology: Topology, names: string[] = [], nodeState: NodeState | null = null): PointGuess[] {
   const hosts = nodeState ? nodeStateHosts(nodeState.nodes) : [];
   const hints = ownerHints(names, hosts);
   const owners = captureOwners(flows, hints);
@@ -66,7 +63,7 @@ export function nodeStatePodCidrs(nodeState: NodeState | null): Array<{ cidr: st
   return out;
 }
 
-function guessFromOwners(tables: Array<SightingTable | undefined>, owners: ReturnType<typeof captureOwners>, topology: Topology): PointGuess[] {
+function guessFromOwners(tables: ReadonlyArray<SightingStore | undefined>, owners: ReturnType<typeof captureOwners>, topology: Topology): PointGuess[] {
   const nodeIps = new Set(topology.nodes.map((n) => n.ip));
   return tables.map((t, c) => {
     const o = owners[c] ?? null;

@@ -1,11 +1,12 @@
+import { closeSync, openSync, writeFileSync, writeSync } from 'node:fs';
 import type { PacketView } from '../decode/packet-view.js';
 import type { PacketFacts } from '../analysis/facts.js';
 import { ADDRESS_WORDS, foldAddr, hashWords, identityWords, innerIcmp, innerPorts, payloadHash, SEED_HI, SEED_LO, SEED_NAT } from './identity.js';
 
 /**
- * Every IP packet of one capture as a row of typed arrays: its identity, where and when
- * it was seen and how it was wrapped. Structured-cloneable, so a worker hands it back
- * whole; nothing per packet is an object.
+ * Rows of sightings (one per IP packet) as typed-array columns: identity, where and when
+ * the packet was seen and how it was wrapped. Correlation works on a sliding window of
+ * these; nothing per packet is an object.
  */
 export interface SightingTable {
   capture: string;
@@ -42,77 +43,138 @@ export interface SightingTable {
   tcpFlags: Uint16Array;
 }
 
-/** Default bound on sightings kept per capture (about 90 bytes each). */
+/**
+ * All sightings of one capture, in capture order, as fixed-size chunks: in a spill file
+ * (chunks back to back) or, without a spill folder, in memory. Small and
+ * structured-cloneable: this is what a worker hands back.
+ */
+export interface SightingStore {
+  capture: string;
+  count: number;
+  truncated: boolean;
+  limit: number;
+  /** Rows per chunk; every chunk but the last is full, and every chunk is `chunkBytes` long. */
+  chunkRows: number;
+  chunkBytes: number;
+  /** The spill file, or null when the chunks are in `chunks`. */
+  file: string | null;
+  chunks: ArrayBuffer[];
+  /** Distinct interfaces the capture saw packets on (counted up to 64). */
+  interfaces: number;
+}
+
+/** Default bound on sightings kept per capture in memory (71 bytes each). */
 export const DEFAULT_SIGHTING_LIMIT = 4_000_000;
+/** The bound when they spill to a file (2.3 GB of disk at most per capture). */
+export const SPILL_SIGHTING_LIMIT = 32_000_000;
+/** Rows per chunk: the unit of spill writes and reads (about 1.1 MiB). */
+export const CHUNK_ROWS = 16384;
 
 const FLAG_V6 = 4;
 const FLAG_OUTER_V6 = 8;
+const MAX_INTERFACES = 64;
 
-type Columns = Omit<SightingTable, 'capture' | 'count' | 'truncated' | 'limit'>;
+export type Columns = Omit<SightingTable, 'capture' | 'count' | 'truncated' | 'limit'>;
 
-function allocate(n: number): Columns {
-  return {
-    keyHi: new Uint32Array(n),
-    keyLo: new Uint32Array(n),
-    nat: new Uint32Array(n),
-    payload: new Uint32Array(n),
-    time: new Float64Array(n),
-    frame: new Uint32Array(n),
-    iface: new Uint32Array(n),
-    src: new Uint32Array(n),
-    dst: new Uint32Array(n),
-    ports: new Uint32Array(n),
-    proto: new Uint8Array(n),
-    size: new Uint16Array(n),
-    flags: new Uint8Array(n),
-    tunnel: new Uint8Array(n),
-    outerSrc: new Uint32Array(n),
-    outerDst: new Uint32Array(n),
-    vni: new Int32Array(n),
-    aux1: new Uint32Array(n),
-    aux2: new Uint32Array(n),
-    tcpFlags: new Uint16Array(n),
-  };
+/** Column order and element sizes: the chunk layout, one column after the other. */
+const LAYOUT: ReadonlyArray<[keyof Columns, new (b: ArrayBuffer, off: number, n: number) => Uint32Array | Float64Array | Int32Array | Uint16Array | Uint8Array, number]> = [
+  ['time', Float64Array, 8],
+  ['keyHi', Uint32Array, 4],
+  ['keyLo', Uint32Array, 4],
+  ['nat', Uint32Array, 4],
+  ['payload', Uint32Array, 4],
+  ['frame', Uint32Array, 4],
+  ['iface', Uint32Array, 4],
+  ['src', Uint32Array, 4],
+  ['dst', Uint32Array, 4],
+  ['ports', Uint32Array, 4],
+  ['outerSrc', Uint32Array, 4],
+  ['outerDst', Uint32Array, 4],
+  ['vni', Int32Array, 4],
+  ['aux1', Uint32Array, 4],
+  ['aux2', Uint32Array, 4],
+  ['size', Uint16Array, 2],
+  ['tcpFlags', Uint16Array, 2],
+  ['proto', Uint8Array, 1],
+  ['flags', Uint8Array, 1],
+  ['tunnel', Uint8Array, 1],
+];
+
+export const COLUMN_NAMES: ReadonlyArray<keyof Columns> = LAYOUT.map((l) => l[0]);
+/** Bytes per sighting. */
+export const ROW_BYTES = LAYOUT.reduce((n, l) => n + l[2], 0);
+
+/** Bytes of a chunk of `rows` rows (rows a multiple of 8 keeps every column aligned). */
+export function chunkBytes(rows: number): number {
+  return rows * ROW_BYTES;
 }
 
-const COLUMN_NAMES = Object.keys(allocate(0)) as Array<keyof Columns>;
-
-/** Copy the first `n` rows of every column into columns of size `size`. */
-function resize(c: Columns, n: number, size: number): Columns {
-  const out = allocate(size);
-  for (const k of COLUMN_NAMES) (out[k] as Uint32Array).set((c[k] as Uint32Array).subarray(0, n));
-  return out;
+/** Column views over one chunk buffer of `rows` rows. */
+export function chunkColumns(buf: ArrayBuffer, rows: number): Columns {
+  const out = {} as Record<keyof Columns, unknown>;
+  let off = 0;
+  for (const [name, Ctor, width] of LAYOUT) {
+    out[name] = new Ctor(buf, off, rows);
+    off += rows * width;
+  }
+  return out as Columns;
 }
 
-/** Collects sightings during a capture's pass; allocation-free per packet except when growing. */
+/** Fresh columns of `rows` rows (one buffer). */
+export function allocateColumns(rows: number): Columns {
+  const n = Math.max(8, Math.ceil(rows / 8) * 8);
+  return chunkColumns(new ArrayBuffer(chunkBytes(n)), n);
+}
+
+/** Copy rows [from, to) of `src` to row `at` of `dst`, every column. */
+export function copyRows(src: Columns, from: number, to: number, dst: Columns, at: number): void {
+  for (const k of COLUMN_NAMES) (dst[k] as Uint32Array).set((src[k] as Uint32Array).subarray(from, to), at);
+}
+
+/**
+ * Collects sightings during a capture's pass into a chunk; a full chunk goes to the spill
+ * file (or the in-memory list). Allocation-free per packet but for a chunk every
+ * CHUNK_ROWS packets in memory mode.
+ */
 export class SightingCollector {
+  private readonly rows: number;
+  private buf: ArrayBuffer;
   private cols: Columns;
-  private cap: number;
   private n = 0;
+  private count = 0;
   private truncated = false;
+  private readonly chunks: ArrayBuffer[] = [];
+  private readonly seenIfaces = new Uint32Array(MAX_INTERFACES);
+  private nIfaces = 0;
+  private lastIface = -1;
   private readonly words = new Uint32Array(16);
 
+  readonly limit: number;
+
+  /** `file`: spill path (created here); null keeps the chunks in memory. */
   constructor(
     readonly capture: string,
-    readonly limit = DEFAULT_SIGHTING_LIMIT,
+    limit?: number,
+    private readonly file: string | null = null,
+    chunkRows = CHUNK_ROWS,
   ) {
-    this.cap = Math.min(4096, Math.max(1, limit));
-    this.cols = allocate(this.cap);
+    this.limit = limit ?? (file !== null ? SPILL_SIGHTING_LIMIT : DEFAULT_SIGHTING_LIMIT);
+    this.rows = Math.max(8, Math.ceil(chunkRows / 8) * 8);
+    this.buf = new ArrayBuffer(chunkBytes(this.rows));
+    this.cols = chunkColumns(this.buf, this.rows);
+    if (file !== null) writeFileSync(file, '', { mode: 0o600 });
   }
 
   add(f: PacketFacts, p: PacketView, time: number): void {
     if (f.innerIp < 0) return;
-    if (this.n === this.cap) {
-      if (this.cap >= this.limit) {
-        this.truncated = true;
-        return;
-      }
-      const next = Math.min(this.limit, this.cap * 2);
-      this.cols = resize(this.cols, this.n, next);
-      this.cap = next;
+    if (this.count >= this.limit) {
+      this.truncated = true;
+      return;
     }
+    if (this.n === this.rows) this.flush();
     const c = this.cols;
     const i = this.n++;
+    this.count++;
     const w = this.words;
     const n = identityWords(f, w);
     const icmp = innerIcmp(f);
@@ -124,6 +186,7 @@ export class SightingCollector {
     c.time[i] = time;
     c.frame[i] = p.number;
     c.iface[i] = f.iface;
+    if (f.iface !== this.lastIface) this.noteIface(f.iface);
     c.src[i] = foldAddr(f.addr, 8);
     c.dst[i] = foldAddr(f.addr, 12);
     c.ports[i] = innerPorts(f);
@@ -131,14 +194,13 @@ export class SightingCollector {
     c.size[i] = f.innerIpLen;
     c.flags[i] = (f.direction & 3) | (f.innerV4 ? 0 : FLAG_V6) | (f.outerV4 ? 0 : FLAG_OUTER_V6);
     c.tunnel[i] = f.tunnelKind;
-    if (f.tunnelKind !== 0) {
-      c.outerSrc[i] = foldAddr(f.addr, 0);
-      c.outerDst[i] = foldAddr(f.addr, 4);
-    }
+    c.outerSrc[i] = f.tunnelKind !== 0 ? foldAddr(f.addr, 0) : 0;
+    c.outerDst[i] = f.tunnelKind !== 0 ? foldAddr(f.addr, 4) : 0;
     c.vni[i] = f.tunnelId;
     if (icmp) {
       c.aux1[i] = ((f.icmpId << 16) | f.icmpSeq) >>> 0;
       c.aux2[i] = ((f.icmpType & 0xff) << 8) | (f.icmpCode & 0xff);
+      c.tcpFlags[i] = 0;
     } else {
       c.aux1[i] = f.tcpSeq;
       c.aux2[i] = f.tcpAck;
@@ -146,22 +208,41 @@ export class SightingCollector {
     }
   }
 
-  finish(): SightingTable {
-    const cols = this.n === this.cap ? this.cols : resize(this.cols, this.n, this.n);
-    return { capture: this.capture, count: this.n, truncated: this.truncated, limit: this.limit, ...cols };
+  private noteIface(v: number): void {
+    this.lastIface = v;
+    for (let k = 0; k < this.nIfaces; k++) if (this.seenIfaces[k] === v) return;
+    if (this.nIfaces < MAX_INTERFACES) this.seenIfaces[this.nIfaces++] = v;
   }
-}
 
-/** The ArrayBuffers of a table, for a worker's transfer list. */
-export function sightingBuffers(t: SightingTable): ArrayBuffer[] {
-  return COLUMN_NAMES.map((k) => (t[k] as Uint32Array).buffer as ArrayBuffer);
+  private flush(): void {
+    if (this.file !== null) {
+      // Opened per chunk: a pass that fails midway leaves no descriptor behind, only the file.
+      const fd = openSync(this.file, 'a');
+      try {
+        const bytes = new Uint8Array(this.buf);
+        for (let done = 0; done < bytes.length; ) done += writeSync(fd, bytes, done, bytes.length - done);
+      } finally {
+        closeSync(fd);
+      }
+    } else {
+      this.chunks.push(this.buf);
+      this.buf = new ArrayBuffer(chunkBytes(this.rows));
+      this.cols = chunkColumns(this.buf, this.rows);
+    }
+    this.n = 0;
+  }
+
+  finish(): SightingStore {
+    if (this.n > 0) this.flush();
+    return { capture: this.capture, count: this.count, truncated: this.truncated, limit: this.limit, chunkRows: this.rows, chunkBytes: chunkBytes(this.rows), file: this.file, chunks: this.chunks, interfaces: this.nIfaces };
+  }
 }
 
 export const SIGHTING_FLAG_V6 = FLAG_V6;
 export const SIGHTING_FLAG_OUTER_V6 = FLAG_OUTER_V6;
 
-/** The sighting buffers among a pass's analyzer results (none when the path analyzer did not run). */
+/** The in-memory chunk buffers among a pass's analyzer results, for a worker's transfer list. */
 export function transferables(results: Record<string, unknown>): ArrayBuffer[] {
-  const t = results['path'] as SightingTable | undefined;
-  return t && t.keyHi instanceof Uint32Array ? sightingBuffers(t) : [];
+  const s = results['path'] as SightingStore | undefined;
+  return s && Array.isArray(s.chunks) ? s.chunks : [];
 }

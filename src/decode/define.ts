@@ -79,7 +79,11 @@ export function fixed(name: string, label: string, type: FieldType, offset: numb
     if (type === 'bool') v = v ? 1 : 0;
     out.pushNum(Math.floor(v));
   };
-  return { name, label, type, get, bits, ...(opts.base ? { base: opts.base } : {}), ...(opts.names ? { names: opts.names } : {}) };
+  // Offset and size let the detail views place the field on its exact bytes.
+  const def: FieldDef & { offset: number; size: number } = { name, label, type, get, bits, offset, size };
+  if (opts.base) def.base = opts.base;
+  if (opts.names) def.names = opts.names;
+  return def;
 }
 
 /** A field present only when `cond` holds for the layer (e.g. ICMP's MTU only in type 3 code 4). */

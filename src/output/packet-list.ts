@@ -45,7 +45,11 @@ export class PacketLister {
   private readonly idIp: number;
   private readonly idIpv6: number;
 
-  constructor(reg: Registry) {
+  /** `names` turns a Source/Destination address into the cluster's name for it (--cluster-state). */
+  constructor(
+    reg: Registry,
+    private readonly names?: (address: string) => string | undefined,
+  ) {
     this.reg = reg;
     const n = reg.dissectors.length;
     this.srcField = new Array(n);
@@ -117,7 +121,11 @@ export class PacketLister {
 
   columns(p: PacketView): PacketColumns {
     const own = this.ownEnd(p);
-    const [source, destination] = this.addresses(p, own);
+    let [source, destination] = this.addresses(p, own);
+    if (this.names) {
+      source = this.names(source) ?? source;
+      destination = this.names(destination) ?? destination;
+    }
     return {
       number: p.number,
       time: p.relativeTime().toFixed(6),

@@ -1,6 +1,8 @@
 import type { Finding } from '../analysis/finding.js';
 import { escapeControl as esc } from '../output/escape.js';
-import type { Report } from './report.js';
+import type { Report, ReportFinding } from './report.js';
+import { named, namesText } from '../k8s/names-view.js';
+import { renderCorrelationText } from '../correlate/render-text.js';
 
 /** ANSI styling, off for NO_COLOR and non-terminals. */
 export interface Style {
@@ -33,16 +35,17 @@ function time(t: number | null): string {
   return Number.isNaN(d.getTime()) ? `${t}s` : d.toISOString().replace('T', ' ').replace('Z', '');
 }
 
-export function renderFinding(f: Finding, st: Style, index: number): string[] {
+/** `name` adds the cluster's names next to addresses in the finding's text (see names-view). */
+export function renderFinding(f: ReportFinding, st: Style, index: number, name: (text: string) => string = (t) => t): string[] {
   const out: string[] = [];
-  out.push(`${index}. ${sev(f, st)} ${st.bold(esc(f.title))}`);
-  out.push(`   ${st.dim(`${f.component}${f.node ? ` · node ${f.node}` : ''} · confidence ${Math.round(f.confidence * 100)}% · ${f.id}`)}`);
-  for (const line of esc(f.detail).split('\\n')) out.push(`   ${line}`);
+  out.push(`${index}. ${sev(f, st)} ${st.bold(esc(name(f.title)))}`);
+  out.push(`   ${st.dim(`${f.component}${f.node ? ` · node ${f.node}${f.nodeName ? ` (${esc(f.nodeName)})` : ''}` : ''} · confidence ${Math.round(f.confidence * 100)}% · ${f.id}`)}`);
+  for (const line of esc(name(f.detail)).split('\\n')) out.push(`   ${line}`);
   if (f.evidence.length) {
     out.push(`   ${st.cyan('Evidence:')}`);
     for (const e of f.evidence) {
       const pk = e.packets.length ? ` packets ${e.packets.join(', ')}${e.count > e.packets.length ? ` … (${e.count} in all)` : ''}` : e.count ? ` (${e.count})` : '';
-      out.push(`     - ${esc(e.capture)}:${pk} — ${esc(e.note)}`);
+      out.push(`     - ${esc(e.capture)}:${pk} — ${esc(name(e.note))}`);
     }
   }
   if (f.remedy.length) {
@@ -66,6 +69,7 @@ export function renderText(r: Report, st: Style = PLAIN): string {
     if (c.problems.length > 5) out.push(`    … ${c.problems.length - 5} more problems`);
   }
   out.push('');
+  out.push(...namesText(r).map((l, i) => (i === 0 ? st.bold(l) : l)));
   out.push(st.bold('Topology'));
   const t = r.topology;
   if (t.cni.length) out.push(`  CNI mode: ${st.bold(t.cni[0]!.mode)} (${Math.round(t.cni[0]!.confidence * 100)}%: ${esc(t.cni[0]!.evidence.join('; '))})`);
@@ -83,13 +87,15 @@ export function renderText(r: Report, st: Style = PLAIN): string {
   out.push(st.bold(`Findings (${problems.length} problem${problems.length === 1 ? '' : 's'}, ${r.findings.length - problems.length} note${r.findings.length - problems.length === 1 ? '' : 's'})`));
   if (!r.findings.length) out.push('  none');
   r.findings.forEach((f, i) => {
-    out.push(...renderFinding(f, st, i + 1).map((l) => `  ${l}`));
+    out.push(...renderFinding(f, st, i + 1, (t) => named(r, t)).map((l) => `  ${l}`));
     out.push('');
   });
+  if (r.correlation) out.push(...renderCorrelationText(r.correlation, st), '');
   out.push(st.bold('Flows') + st.dim(` (most troubled first${r.flowsOmitted ? `; ${r.flowsOmitted} more not shown` : ''})`));
   for (const f of r.flows.slice(0, 20)) {
     const tcp = f.tcp ? ` ${f.tcp.handshake}${f.tcp.retransmissions[0] + f.tcp.retransmissions[1] ? ` retrans ${f.tcp.retransmissions[0] + f.tcp.retransmissions[1]}` : ''}` : '';
-    out.push(`  ${esc(f.capture)}: ${esc(f.key)}  ${f.packets[0]}/${f.packets[1]} pkts${tcp}`);
+    const names = f.srcName || f.dstName ? `  [${esc(f.srcName ?? f.src)} → ${esc(f.dstName ?? f.dst)}]` : '';
+    out.push(`  ${esc(f.capture)}: ${esc(f.key)}${names}  ${f.packets[0]}/${f.packets[1]} pkts${tcp}`);
   }
   return out.join('\n') + '\n';
 }

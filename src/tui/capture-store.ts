@@ -37,7 +37,7 @@ export class CaptureStore {
   linktypes: number[] = [];
   private file: RecordFile | null = null;
   private readonly decoder: Decoder;
-  private readonly lister: PacketLister;
+  private lister: PacketLister;
   private closed = false;
 
   constructor(
@@ -49,6 +49,11 @@ export class CaptureStore {
   ) {
     this.decoder = new Decoder(reg);
     this.lister = new PacketLister(reg);
+  }
+
+  /** Show addresses by the cluster's names (`namespace/pod`) in the rows from now on. */
+  setNames(label: (address: string) => string | undefined): void {
+    this.lister = new PacketLister(this.reg, label);
   }
 
   /** True once the UI has let go of the capture: background passes stop. */

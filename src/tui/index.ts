@@ -1,6 +1,6 @@
-import type { LiveFeed } from './session.js';
+import type { ClusterSource, LiveFeed } from './session.js';
 
-export type { LiveFeed, LiveListener } from './session.js';
+export type { ClusterSource, LiveFeed, LiveListener } from './session.js';
 
 /** Capture files to open (`NAME=PATH` names a capture point), or a capture being taken. */
 export type TuiInput =
@@ -11,6 +11,10 @@ export type TuiInput =
       command?: string[];
       /** Display filter to start with (read -Y). */
       filter?: string;
+      /** read --cluster-state / --k8s: names of pods, nodes and Services. */
+      cluster?: ClusterSource;
+      /** read --trace: packets to follow across the captures (topology view). */
+      trace?: string;
     }
   | { live: LiveFeed; decodeAs?: string[] };
 

@@ -1,6 +1,7 @@
 import { parseCaptureArg } from '../analysis/pass.js';
 import { createRegistry, parseDecodeAs } from '../decode/protocols.js';
 import type { Registry } from '../decode/registry.js';
+import type { ClusterState } from '../k8s/types.js';
 import type { Report } from '../report/report.js';
 import { runAnalysis, type AnalysisOutcome } from './analysis-job.js';
 import { CaptureStore } from './capture-store.js';
@@ -24,9 +25,19 @@ export interface LiveListener {
   end(error?: string): void;
 }
 
+/** Where the cluster's objects come from, as `read --cluster-state DIR --k8s FILE` names them. */
+export interface ClusterSource {
+  clusterState?: string;
+  k8s?: string[];
+}
+
 export interface SessionOptions {
   decodeAs?: string[];
   nodeState?: string;
+  /** Cluster state: packet rows, flows and findings name pods, nodes and Services. */
+  cluster?: ClusterSource;
+  /** Display filter of packets to follow across the captures (read --trace). */
+  trace?: string;
   command?: string[];
   /** Skip the diagnosis (tests of the packet views; live capture until it stops). */
   analyze?: boolean;
@@ -68,21 +79,59 @@ export class TuiSession {
     const inputs = files.map(parseCaptureArg);
     inputs.forEach((input, k) => s.stores.push(new CaptureStore(input.name, input.path, k, s.reg, () => s.changed())));
     s.loaded = Promise.all(s.stores.map((st) => st.load())).then(() => undefined);
+    const cluster = s.loadCluster(opts.cluster);
     if (opts.analyze !== false) {
       s.analysis = 'running';
-      s.analyzed = runAnalysis({
-        inputs,
-        ...(opts.decodeAs ? { decodeAs: opts.decodeAs } : {}),
-        ...(opts.nodeState !== undefined ? { nodeState: opts.nodeState } : {}),
-        command: opts.command ?? ['netdiag', 'read', ...files],
-        signal: s.abort.signal,
-      }).then(
+      s.analyzed = cluster
+        .then((state) =>
+          runAnalysis({
+            inputs,
+            ...(opts.decodeAs ? { decodeAs: opts.decodeAs } : {}),
+            ...(opts.nodeState !== undefined ? { nodeState: opts.nodeState } : {}),
+            ...(opts.trace !== undefined ? { trace: opts.trace } : {}),
+            cluster: state,
+            command: opts.command ?? ['netdiag', 'read', ...files],
+            signal: s.abort.signal,
+          }),
+        )
+        .then(
         (o) => s.analysisDone(o),
         (e: unknown) => s.analysisDone({ report: null, messages: [`analysis failed: ${(e as Error).message}`] }),
       );
     }
     return s;
   }
+
+  /** Resolves when the cluster state is read (or at once when none was named). */
+  clusterLoaded: Promise<ClusterState | null> = Promise.resolve(null);
+
+  /** Read the cluster state and give the packet lists its names; its problems become messages. */
+  private loadCluster(src: ClusterSource | undefined): Promise<ClusterState | null> {
+    if (src === undefined || (src.clusterState === undefined && !src.k8s?.length)) return this.clusterLoaded;
+    this.clusterLoaded = Promise.all([import('../k8s/load.js'), import('../k8s/names.js')]).then(
+      async ([{ loadClusterArgs }, { NameResolver }]) => {
+        const state = await loadClusterArgs(src, (m) => this.messages.push(m));
+        if (state === null) return null;
+        const names = new NameResolver(state);
+        this.names = (a) => names.label(a);
+        for (const st of this.stores) st.setNames(this.names);
+        this.changed();
+        return state;
+      },
+      (e: unknown) => {
+        this.messages.push(`cluster state: ${(e as Error).message}`);
+        return null;
+      },
+    ).catch((e: unknown) => {
+      this.messages.push(`cluster state: ${(e as Error).message}`);
+      this.changed();
+      return null;
+    });
+    return this.clusterLoaded;
+  }
+
+  /** The cluster's name of an address, once cluster state is loaded. */
+  names: ((address: string) => string | undefined) | null = null;
 
   /** Follow a live capture; packets are shown as the feed reports them, redrawn at most every refreshMs. */
   static forLive(feed: LiveFeed, opts: SessionOptions = {}): TuiSession {

@@ -21,6 +21,8 @@ export async function runTerminal(input: TuiInput, term: TuiTerminal): Promise<n
           ...(input.decodeAs ? { decodeAs: input.decodeAs } : {}),
           ...(input.nodeState !== undefined ? { nodeState: input.nodeState } : {}),
           ...(input.command ? { command: input.command } : {}),
+          ...(input.cluster ? { cluster: input.cluster } : {}),
+          ...(input.trace !== undefined ? { trace: input.trace } : {}),
         });
   const out = term.stdout;
   let restored = false;

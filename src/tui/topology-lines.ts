@@ -1,4 +1,8 @@
 import type { Report } from '../report/report.js';
+import { encapLabel, flowLabel } from '../correlate/describe.js';
+import { duration } from '../correlate/render-text.js';
+import type { Correlation, LossGroup, Trace } from '../correlate/types.js';
+import { annotateAddresses, type AddressName } from '../k8s/names.js';
 import { safe } from './layout.js';
 
 export interface TopoLine {
@@ -7,14 +11,10 @@ export interface TopoLine {
   bold?: boolean;
 }
 
-type Loose = Record<string, unknown>;
-const isObj = (v: unknown): v is Loose => typeof v === 'object' && v !== null && !Array.isArray(v);
-const str = (v: unknown): string => (typeof v === 'string' || typeof v === 'number' ? safe(String(v)) : '');
-
 /**
  * The cluster as the captures show it: CNI mode, nodes with their VTEPs and pod CIDRs,
- * pod names where the report has them, and each traced flow's journey across capture
- * points where the report carries a correlation.
+ * the cluster's names where the report has them, and, with several captures, where
+ * packets stop, each flow's path hop by hop, and the --trace journeys.
  */
 export function topologyLines(report: Report): TopoLine[] {
   const t = report.topology;
@@ -39,42 +39,75 @@ export function topologyLines(report: Report): TopoLine[] {
     out.push({ text: 'Pod CIDRs', bold: true });
     for (const p of t.podCidrs) out.push({ text: `  ${safe(p.cidr)} on ${safe(p.nodeIp)} (from ${safe(p.source)})` });
   }
-  const extra = report as unknown as Loose;
-  namesLines(extra['names'], out);
-  correlationLines(extra['correlation'], out);
+  namesLines(report.names, out);
+  if (report.correlation) correlationLines(report.correlation, report.names ?? {}, out);
   return out;
 }
 
-/** `names`: pod names by IP, either `ip → "ns/pod"` or `ip → {namespace, pod}`. */
-function namesLines(names: unknown, out: TopoLine[]): void {
-  if (!isObj(names)) return;
-  const entries = Object.entries(names);
-  if (!entries.length) return;
-  out.push({ text: 'Pods', bold: true });
-  for (const [ip, v] of entries) {
-    const name = isObj(v) ? [str(v['namespace']), str(v['pod'] ?? v['name'])].filter(Boolean).join('/') : str(v);
-    out.push({ text: `  ${safe(ip)}  ${name}` });
-  }
+function nameOf(n: AddressName): string {
+  return n.namespace !== undefined ? `${n.namespace}/${n.name}` : n.name;
 }
 
-/** Journeys of traced flows: for each, the capture points in path order and what each saw. */
-function correlationLines(c: unknown, out: TopoLine[]): void {
-  if (!isObj(c) && !Array.isArray(c)) return;
-  const list = Array.isArray(c) ? c : ((['journeys', 'traces', 'flows'].map((k) => (c as Loose)[k]).find(Array.isArray) as unknown[] | undefined) ?? []);
+/** Addresses the cluster state names, with their kind and node. */
+function namesLines(names: Report['names'], out: TopoLine[]): void {
+  const list = Object.entries(names ?? {}).sort(([a], [b]) => a.localeCompare(b, 'en', { numeric: true }));
   if (!list.length) return;
-  out.push({ text: 'Trace (per-hop journey)', bold: true });
-  for (const j of list) {
-    if (!isObj(j)) continue;
-    out.push({ text: `  ${str(j['label'] ?? j['flow'] ?? j['key'] ?? j['filter'])}`, color: 'cyan' });
-    const hops = (['hops', 'points', 'steps'].map((k) => j[k]).find(Array.isArray) as unknown[] | undefined) ?? [];
-    for (const h of hops) {
-      if (!isObj(h)) continue;
-      const where = str(h['capture'] ?? h['point'] ?? h['name']);
-      const seen = h['packets'] ?? h['count'] ?? h['seen'];
-      const n = Array.isArray(seen) ? seen.length : str(seen);
-      const note = str(h['status'] ?? h['verdict'] ?? h['note']);
-      const stop = h['lost'] === true || h['stops'] === true || /lost|drop|missing|stop/i.test(note);
-      out.push({ text: `    → ${where}${n !== '' ? `  ${n} pkts` : ''}${note ? `  ${note}` : ''}`, ...(stop ? { color: 'red' } : {}) });
-    }
+  out.push({ text: 'Names (cluster state)', bold: true });
+  for (const [ip, n] of list) out.push({ text: `  ${safe(ip)}  ${n.kind} ${safe(nameOf(n))}${n.node ? ` on ${safe(n.node)}` : ''}` });
+}
+
+const form = (name: string, f: LossGroup['lastSeenForm']): string => (f === null ? safe(name) : `${safe(name)} (${f})`);
+const hopName = (capture: string, iface: number): string => `${safe(capture)}${iface ? `#${iface}` : ''}`;
+
+/**
+ * Packets followed across the captures: where losses stop (first, in red), each capture
+ * point's role and clock, and every flow's path hop by hop with its encapsulation there,
+ * the packets seen, and the latency and losses on the way to the next hop.
+ */
+function correlationLines(c: Correlation, names: Readonly<Record<string, AddressName>>, out: TopoLine[]): void {
+  const label = (text: string) => safe(annotateAddresses(text, names));
+  out.push({ text: `Across captures (${c.matched} packets seen at two or more points)`, bold: true });
+  for (const g of c.losses) {
+    const why = g.pattern.sizeAbove !== null ? `; only above ${g.pattern.sizeAbove} bytes` : g.pattern.allPackets ? '; every packet' : '';
+    const nodes = g.fromNode || g.toNode ? ` (${safe(g.fromNode ?? '?')} → ${safe(g.toNode ?? '?')})` : '';
+    out.push({
+      text: `  ✕ ${g.lost} lost ${g.place}: last seen ${form(g.lastSeen, g.lastSeenForm)}, never at ${g.firstMissing ? form(g.firstMissing, g.firstMissingForm) : '(no later capture)'}${nodes}${why}`,
+      color: 'red',
+      bold: true,
+    });
+    out.push({ text: `      ${g.delivered} delivered; packets ${g.sample.join(', ')} at ${safe(g.lastSeen)}; ${g.flows.map(label).join(', ')}`, color: 'red' });
   }
+  if (c.truncated.length) out.push({ text: `  ! sightings stopped at ${c.sightingLimit} per capture in ${c.truncated.map(safe).join(', ')}`, color: 'yellow' });
+  out.push({ text: 'Capture points', bold: true });
+  for (const p of c.points) {
+    const clock = p.clockMethod === 'reference' ? 'clock reference' : p.clockOffset === null ? 'clock not aligned' : `clock ${p.clockOffset >= 0 ? '+' : ''}${duration(p.clockOffset)} ± ${duration(p.clockOffsetError ?? 0)}`;
+    out.push({ text: `  ${safe(p.capture)}: ${p.kind}${p.node ? ` on ${label(p.node)}` : ''}${p.pod ? ` pod ${label(p.pod)}` : ''}; ${clock}`, color: 'cyan' });
+  }
+  if (!c.paths.length) return;
+  out.push({ text: 'Flow paths (hop, encapsulation, packets; latency to the next hop)', bold: true });
+  for (const path of c.paths) {
+    out.push({ text: `  ${label(flowLabel(path.flow))}: ${path.packets} packets${path.lost ? `, ${path.lost} lost` : ''}`, color: path.lost ? 'red' : 'cyan' });
+    path.hops.forEach((h, k) => {
+      out.push({ text: `    ${k === 0 ? '  ' : '→ '}${hopName(h.capture, h.iface)}  ${safe(encapLabel(h.encap))}  ${h.packets} pkts` });
+      const seg = path.segments.find((s) => s.from === h.capture && s.fromIface === h.iface);
+      if (!seg) return;
+      const lat = seg.latency ? `${duration(seg.latency.median)} (${duration(seg.latency.min)}..${duration(seg.latency.max)})` : 'no latency';
+      const lost = seg.lost > 0 ? `  ✕ ${seg.lost} lost before ${hopName(seg.to, seg.toIface)}` : '';
+      out.push({ text: `        ${lat}${lost}`, ...(seg.lost > 0 ? { color: 'red' } : { color: 'gray' }) });
+    });
+  }
+  if (c.pathsOmitted) out.push({ text: `  ${c.pathsOmitted} more flow paths in --format json`, color: 'gray' });
+  if (c.trace) traceLines(c.trace, label, out);
+}
+
+/** --trace: each matching packet at every point it was seen, and where it never arrived. */
+function traceLines(t: Trace, label: (text: string) => string, out: TopoLine[]): void {
+  out.push({ text: `Trace ${safe(t.filter)} (${t.packets.length + t.omitted} packets)`, bold: true });
+  if (!t.packets.length) out.push({ text: '  no packet matched', color: 'gray' });
+  for (const p of t.packets) {
+    out.push({ text: `  ${label(flowLabel(p.flow))}: ${safe(p.label)}`, color: 'cyan' });
+    for (const e of p.events) out.push({ text: `    +${duration(e.since).padEnd(10)} ${hopName(e.capture, e.iface)}  frame ${e.packet}  ${safe(encapLabel(e.encap))}` });
+    if (p.missing) out.push({ text: `    ✕ never reached ${safe(p.missing)}`, color: 'red' });
+  }
+  if (t.omitted) out.push({ text: `  ${t.omitted} more in --format json`, color: 'gray' });
 }

@@ -6,6 +6,7 @@ import { createRegistry } from '../../src/decode/protocols.js';
 import { PacketFacts } from '../../src/analysis/facts.js';
 import { CaptureReader } from '../../src/capture/reader.js';
 import { SightingCollector } from '../../src/correlate/sightings.js';
+import { readPrefix } from '../../src/correlate/stream.js';
 import { correlate } from '../../src/correlate/correlate.js';
 import { emptyTopology } from '../../src/analysis/topology/types.js';
 import type { CaptureSummary } from '../../src/analysis/model.js';
@@ -28,7 +29,8 @@ async function collect(bytes: Buffer, limit: number) {
     }
     if (!(await r.fill())) break;
   }
-  return c.finish();
+  const store = c.finish();
+  return { store, rows: readPrefix(store, Infinity) };
 }
 
 describe('sightings', () => {
@@ -43,18 +45,18 @@ describe('sightings', () => {
 
   it('stop at the per-capture bound, and the correlation says which capture was cut', async () => {
     const frames = [0, 1, 2, 3, 4].map((s) => ({ t: s * 0.01, data: bare(ping({ src: '100.96.1.10', dst: '100.96.2.10', id: 1, seq: s, ipId: s, ttl: 64 })) }));
-    const t = await collect(pcap(frames), 3);
+    const { store, rows: t } = await collect(pcap(frames), 3);
     expect(t.count).toBe(3);
     expect(t.truncated).toBe(true);
     expect(Array.from(t.frame)).toEqual([1, 2, 3]);
     const summary = { name: 'x', firstTime: 0, lastTime: 1 } as CaptureSummary;
     const other = { ...summary, name: 'y' };
-    const c = correlate({ tables: [t, undefined], captures: [summary, other], flows: [[], []], topology: emptyTopology() });
+    const c = correlate({ sightings: [store, undefined], captures: [summary, other], flows: [[], []], topology: emptyTopology() });
     expect(c.truncated).toEqual(['x']);
   });
 
   it('keep no row for a packet without IP, and one per IP packet otherwise', async () => {
-    const t = await collect(pcap([{ t: 0, data: Buffer.alloc(60, 0xff) }, { t: 0.1, data: bare(ping({ src: '100.96.1.10', dst: '100.96.2.10', id: 1, seq: 1, ipId: 1, ttl: 64 })) }]), 10);
+    const { rows: t } = await collect(pcap([{ t: 0, data: Buffer.alloc(60, 0xff) }, { t: 0.1, data: bare(ping({ src: '100.96.1.10', dst: '100.96.2.10', id: 1, seq: 1, ipId: 1, ttl: 64 })) }]), 10);
     expect(t.count).toBe(1);
     expect(t.frame[0]).toBe(2);
     expect(t.size[0]).toBe(84);

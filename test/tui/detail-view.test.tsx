@@ -77,6 +77,29 @@ describe('Packet detail', () => {
     expect(f).not.toMatch(/Time to Live/);
   });
 
+  it('highlights exactly the bytes tshark gives a fixed-offset field, in the outer and the encapsulated layers', async () => {
+    ui = await mount(await openSession([UNDERLAY], { analyze: false }), { height: 40 });
+    await ui.press('j', 'j', KEY.enter);
+    const cases: Array<{ field: string; layer: RegExp; label: RegExp }> = [
+      { field: 'ip.ttl', layer: /^▸ IPv4/, label: /^\s+Time to Live: / },
+      { field: 'udp.dstport', layer: /^▸ User Datagram Protocol|^▸ UDP/, label: /^\s+Destination Port: / },
+      { field: 'vxlan.vni', layer: /^▸ VXLAN/, label: /^\s+VXLAN Network Identifier \(VNI\): / },
+    ];
+    for (const c of cases) {
+      const want = pdmlField(UNDERLAY, 3, c.field);
+      expect(want.size).toBeGreaterThan(0);
+      await ui.press('g');
+      for (let k = 0; k < 30 && !c.layer.test(selectedLines(ui.raw())[0] ?? ''); k++) await ui.press(KEY.down);
+      expect(selectedLines(ui.raw())[0]).toMatch(c.layer);
+      await ui.press(KEY.enter);
+      for (let k = 0; k < 30 && !c.label.test(selectedLines(ui.raw())[0] ?? ''); k++) await ui.press(KEY.down);
+      expect(selectedLines(ui.raw())[0]).toMatch(c.label);
+      expect(highlightedBytes(ui.raw())).toEqual(Array.from({ length: want.size }, (_, k) => want.pos + k));
+      expect(ui.frame()).not.toMatch(/field position unknown/);
+      await ui.press(KEY.left);
+    }
+  });
+
   it('n and p step through the listed packets; Esc goes back to the list on the same packet', async () => {
     ui = await mount(await openSession([UNDERLAY], { analyze: false }));
     await ui.press(KEY.enter);

@@ -2,16 +2,18 @@ import { defineAnalyzer } from '../analyzer.js';
 import type { Finding } from '../finding.js';
 import { correlate } from '../../correlate/correlate.js';
 import { lossFindings } from '../../correlate/findings.js';
-import { SightingCollector, type SightingTable } from '../../correlate/sightings.js';
+import { spillFile } from '../../correlate/spill.js';
+import { SightingCollector, type SightingStore } from '../../correlate/sightings.js';
 
 /**
- * Follows packets across captures: each capture's pass keeps one sighting per IP packet;
- * the diagnosis joins them, puts every capture on the first one's clock, and names the
- * segment and node where packets stop.
+ * Follows packets across captures: each capture's pass keeps one sighting per IP packet
+ * (in a temporary spill file when the run has a spill folder); the diagnosis streams them
+ * back, puts every capture on the first one's clock, and names the segment and node where
+ * packets stop.
  */
-export const pathAnalyzer = defineAnalyzer<SightingCollector, SightingTable>({
+export const pathAnalyzer = defineAnalyzer<SightingCollector, SightingStore>({
   name: 'path',
-  create: (ctx) => new SightingCollector(ctx.capture),
+  create: (ctx) => new SightingCollector(ctx.capture, undefined, ctx.spillDir !== undefined ? spillFile(ctx.spillDir, ctx.captureIndex) : null),
   packet: (s, f, p, ctx) => s.add(f, p, ctx.time),
   finish: (s) => s.finish(),
   diagnose(results, model): Finding[] {
@@ -19,7 +21,7 @@ export const pathAnalyzer = defineAnalyzer<SightingCollector, SightingTable>({
       model.correlation = null;
       return [];
     }
-    const c = correlate({ tables: results, captures: model.captures, flows: model.flows, topology: model.topology, nodeState: model.nodeState });
+    const c = correlate({ sightings: results, captures: model.captures, flows: model.flows, topology: model.topology, nodeState: model.nodeState });
     model.correlation = c;
     c.points.forEach((pt, i) => {
       const s = model.captures[i];
