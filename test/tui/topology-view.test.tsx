@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Report } from '../../src/report/report.js';
 import { topologyLines } from '../../src/tui/topology-lines.js';
@@ -26,27 +27,15 @@ describe('Topology view', () => {
     }
   });
 
-  it('renders pod names and a per-hop journey when the report carries them, escaped', () => {
-    const report = {
-      topology: { nodes: [], vteps: [], podCidrs: [], arp: [], mtu: [], cni: [] },
-      names: { '100.96.1.2': { namespace: 'default', pod: 'client\u001b[31m' } },
-      correlation: {
-        journeys: [
-          {
-            label: 'tcp 100.96.1.2:40000 → 100.96.2.2:8080',
-            hops: [
-              { capture: 'pod-a.pcap', packets: 3, status: 'seen' },
-              { capture: 'node2-underlay.pcap', packets: 0, status: 'lost here' },
-            ],
-          },
-        ],
-      },
-    } as unknown as Report;
-    const text = topologyLines(report).map((l) => l.text);
-    expect(text).toContain('  100.96.1.2  default/client\\x1b[31m');
-    expect(text).toContain('  tcp 100.96.1.2:40000 → 100.96.2.2:8080');
-    expect(text).toContain('    → node2-underlay.pcap  0 pkts  lost here');
-    const lost = topologyLines(report).find((l) => l.text.includes('lost here'));
-    expect(lost?.color).toBe('red');
-  });
+  it('marks in red where the MTU scenario loses packets, from the real correlation of its captures', () => {
+    const dir = 'fixtures/lab/flannel-vxlan-mtu/';
+    const truth = JSON.parse(readFileSync(`${dir}truth.json`, 'utf8')) as { node: string };
+    const pcaps = readdirSync(dir).filter((f) => f.endsWith('.pcap')).map((f) => dir + f);
+    const json = execFileSync(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'read', ...pcaps, '--format', 'json'], { encoding: 'utf8', maxBuffer: 64 << 20 });
+    const red = topologyLines(JSON.parse(json) as Report).filter((l) => l.color === 'red');
+    const loss = red.find((l) => l.text.includes('lost underlay'));
+    expect(loss?.text).toContain('last seen node1-underlay.pcap, never at node2-underlay.pcap');
+    expect(loss?.text).toContain(`→ ${truth.node})`);
+    expect(loss?.text).toMatch(/only above \d+ bytes/);
+  }, 120_000);
 });
