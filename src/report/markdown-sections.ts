@@ -12,7 +12,9 @@ const UNSAFE_IN_FENCE = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u200e\u200f\u2
 
 /** A fenced code block whose text cannot close the fence or carry control characters. */
 export function fenced(text: string, info = 'text'): string[] {
-  return ['```' + info, text.replace(/`{3,}/g, (m) => "'".repeat(m.length)).replace(UNSAFE_IN_FENCE, '?').replace(/\n+$/, ''), '```'];
+  // Angle brackets too: renderers that are loose about fences (some ticket systems) must not see a tag.
+  const safe = text.replace(/`{3,}/g, (m) => "'".repeat(m.length)).replace(UNSAFE_IN_FENCE, '?').replace(/</g, '‹').replace(/>/g, '›').replace(/\](?=\()/g, '] ');
+  return ['```' + info, safe.replace(/\n+$/, ''), '```'];
 }
 
 function hopText(h: PathHop): string {
