@@ -32,15 +32,8 @@ interface State {
   receivers: Map<number, number>;
 }
 
-export interface TunnelChecksumResult {
-  verified: number;
-  pendingOffload: number;
-  bad: number;
-  badRetransmitted: number;
-  badSample: number[];
-  retransSample: number[];
-  receivers: Array<[string, number]>;
-}
+/** The state as it leaves the worker: receivers as text addresses. */
+export type TunnelChecksumResult = Omit<State, 'receivers'> & { receivers: Array<[string, number]> };
 
 export const tunnelChecksumAnalyzer = defineAnalyzer<State, TunnelChecksumResult>({
   name: 'tunnel-checksum',
