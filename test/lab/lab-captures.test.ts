@@ -208,7 +208,8 @@ const CHECKS: Record<string, (dir: string) => void> = {
     expect(expiry.length).toBe(1);
     const tExpiry = Number(expiry[0]?.[0]);
     const fromNode2 = rows(ul, `bgp && ip.src==198.18.0.2 && frame.time_epoch < ${tExpiry}`, ['frame.time_epoch']).map((r) => Number(r[0]));
-    expect(tExpiry - Math.max(...fromNode2)).toBeGreaterThanOrEqual(8); // hold time 9 s
+    // Hold time 9 s, which BIRD (like RFC 4271's timers) shortens by a random up-to-25 %: 6.75-9 s.
+    expect(tExpiry - Math.max(...fromNode2)).toBeGreaterThanOrEqual(6.7);
     const replies = rows(join(d, 'pod-a.pcap'), 'icmp.type==0 && ip.src==100.96.2.2', ['frame.time_epoch']).map((r) => Number(r[0]));
     expect(replies.filter((t) => t < tExpiry).length).toBeGreaterThan(5);
     expect(replies.filter((t) => t > tExpiry + 1).length).toBe(0);

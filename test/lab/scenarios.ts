@@ -275,7 +275,7 @@ export const SCENARIOS: Scenario[] = [
     faultNode: 'node2',
     traffic: bgpDaemonStop,
     summary: "Mid-capture, node2's BIRD is frozen (SIGSTOP): its sessions stay open at TCP level but it sends nothing.",
-    evidence: "Pings flow until node1 gives up on node2: node2 sends no more KEEPALIVEs while node1 and node3 keep sending theirs (node2's kernel still ACKs them); 9-10 s after node2's last KEEPALIVE (hold time 9 s) node1 sends NOTIFICATION Hold Timer Expired and removes 100.96.2.0/26; pod-a's pings then follow the default route to 198.18.0.254 and get no reply; `birdc` on node2 does not answer.",
+    evidence: "Pings flow until node1 gives up on node2: node2 sends no more KEEPALIVEs while node1 and node3 keep sending theirs (node2's kernel still ACKs them); 7-10 s after node2's last KEEPALIVE (hold time 9 s, less BIRD's random jitter of up to a quarter) node1 sends NOTIFICATION Hold Timer Expired and removes 100.96.2.0/26; pod-a's pings then follow the default route to 198.18.0.254 and get no reply; `birdc` on node2 does not answer.",
   },
   {
     name: 'bgp-no-export',

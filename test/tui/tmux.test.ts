@@ -18,7 +18,9 @@ const tmux = (...args: string[]) => execFileSync('tmux', ['-L', SOCKET, ...args]
 const screen = () => tmux('capture-pane', '-p', '-t', 'ui');
 const keys = (...k: string[]) => tmux('send-keys', '-t', 'ui', ...k);
 
-async function waitFor(ok: (s: string) => boolean, what: string, ms = 20_000): Promise<string> {
+// Generous: CI runs this beside the rest of the suite on two cores, and each wait ends as
+// soon as the screen shows what it waits for.
+async function waitFor(ok: (s: string) => boolean, what: string, ms = 45_000): Promise<string> {
   const until = Date.now() + ms;
   for (;;) {
     const s = screen();
@@ -54,11 +56,18 @@ describe.skipIf(!hasTmux)('terminal UI in tmux', () => {
     await waitFor((s) => s.includes('READY$'), 'the shell');
     keys(`node bin/netdiag.js read ${FIXTURE}/*.pcap`, 'Enter');
     // The alternate screen is on while the UI runs.
-    await waitFor((s) => /1\. ERROR/.test(s), 'the findings', 60_000);
+    await waitFor((s) => /1\. ERROR/.test(s), 'the findings', 120_000);
     expect(tmux('display', '-p', '-t', 'ui', '#{alternate_on}').trim()).toBe('1');
+    // Mouse reporting is on (1000, and 1006 for SGR reports) while the UI runs.
+    expect(tmux('display', '-p', '-t', 'ui', '#{mouse_standard_flag}#{mouse_sgr_flag}').trim()).toBe('11');
     let s = screen();
     expect(s).toMatch(/Stale FDB entry on 198\.18\.0\.1/);
     expect(s).toMatch(/1 Findings/);
+    // The wheel as xterm reports it: the selection (its detail under the list) moves down, then back.
+    keys('-l', '\u001b[<65;10;5M');
+    await waitFor((x) => !/^Stale FDB entry/m.test(x), 'the wheel moving the selection down');
+    keys('-l', '\u001b[<64;10;5M');
+    await waitFor((x) => /^Stale FDB entry/m.test(x), 'the wheel moving the selection back');
 
     keys('Enter');
     await sleep(300);
@@ -86,10 +95,11 @@ describe.skipIf(!hasTmux)('terminal UI in tmux', () => {
     // Back on the normal screen, cursor shown, the verdict printed for the scrollback.
     expect(tmux('display', '-p', '-t', 'ui', '#{alternate_on}').trim()).toBe('0');
     expect(tmux('display', '-p', '-t', 'ui', '#{cursor_flag}').trim()).toBe('1');
+    expect(tmux('display', '-p', '-t', 'ui', '#{mouse_any_flag}#{mouse_standard_flag}#{mouse_sgr_flag}').trim()).toBe('000');
     expect(s).toMatch(/netdiag: Stale FDB entry/);
     // The terminal modes a shell needs are back: canonical input and echo.
     keys(`echo "STTY: $(stty -a | tr ' ;' '\\n\\n' | grep -x -e icanon -e -icanon -e echo -e -echo | sort | tr '\\n' ' ')"`, 'Enter');
     s = await waitFor((x) => /^STTY: /m.test(x), 'stty');
     expect(s).toMatch(/^STTY: echo icanon\s*$/m);
-  });
+  }, 400_000);
 });
