@@ -3,13 +3,18 @@
  * netdiag (cap engine, tcpdump engine) against plain tcpdump, on the same traffic.
  *
  *   node --import tsx bench/capture-throughput.ts [--rates 5000,20000,50000,100000]
- *        [--seconds 2] [--payload 64] [--only netdiag-cap,netdiag-tcpdump,tcpdump,tcpdump-immediate]
+ *        [--seconds 2] [--payload 64] [--only netdiag-cap,netdiag-cap-analyze,netdiag-tcpdump,tcpdump,tcpdump-immediate]
+ *        [--load N]
  *
  * Needs root: it builds two network namespaces joined by a veth (deleted at the end),
  * sends UDP from one at each offered rate for a fixed time (bounded by rate × seconds)
  * and captures on the other. "arrived" is the veth's own receive counter, so packets the
  * kernel dropped before any capture could see them are not charged to the capturer.
  * Prints one row per capturer and rate, then the highest rate each captured in full.
+ *
+ * --load N runs N busy processes, at the capturer's priority, while the traffic flows: on
+ * a busy node a capturer is descheduled for milliseconds at a time, and what it loses
+ * then is what its kernel buffer cannot hold meanwhile.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
@@ -24,21 +29,23 @@ interface Options {
   seconds: number;
   payload: number;
   only: string[];
+  load: number;
 }
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { rates: [5000, 20000, 50000, 100000], seconds: 2, payload: 64, only: ['netdiag-cap', 'netdiag-tcpdump', 'tcpdump', 'tcpdump-immediate'] };
+  const o: Options = { rates: [5000, 20000, 50000, 100000], seconds: 2, payload: 64, only: ['netdiag-cap', 'netdiag-cap-analyze', 'netdiag-tcpdump', 'tcpdump', 'tcpdump-immediate'], load: 0 };
   for (let i = 0; i < argv.length; i++) {
     const v = argv[i + 1] ?? '';
     if (argv[i] === '--rates') o.rates = v.split(',').map(Number);
     else if (argv[i] === '--seconds') o.seconds = Number(v);
     else if (argv[i] === '--payload') o.payload = Number(v);
     else if (argv[i] === '--only') o.only = v.split(',');
+    else if (argv[i] === '--load') o.load = Number(v);
     else continue;
     i++;
   }
-  if (o.rates.some((r) => !(r > 0)) || !(o.seconds > 0 && o.seconds <= 30) || !(o.payload >= 0 && o.payload <= 1400)) {
-    throw new Error('--rates: positive numbers; --seconds: up to 30; --payload: 0..1400');
+  if (o.rates.some((r) => !(r > 0)) || !(o.seconds > 0 && o.seconds <= 30) || !(o.payload >= 0 && o.payload <= 1400) || !(Number.isInteger(o.load) && o.load >= 0 && o.load <= 8)) {
+    throw new Error('--rates: positive numbers; --seconds: up to 30; --payload: 0..1400; --load: 0..8');
   }
   return o;
 }
@@ -55,6 +62,8 @@ interface Capturer {
 
 const CAPTURERS: Capturer[] = [
   { name: 'netdiag-cap', command: (f) => [process.execPath, '--import', 'tsx', 'src/cli.ts', 'capture', '-i', 'vb', '-w', f, '--engine', 'cap', '-f', FILTER], ready: /capturing on/ },
+  // The same, diagnosing every packet as it arrives (what `netdiag capture` does without -w).
+  { name: 'netdiag-cap-analyze', command: (f) => [process.execPath, '--import', 'tsx', 'src/cli.ts', 'capture', '-i', 'vb', '-w', f, '--engine', 'cap', '--analyze', '--no-tui', '--analyze-interval', '1', '-f', FILTER], ready: /capturing on/ },
   { name: 'netdiag-tcpdump', command: (f) => [process.execPath, '--import', 'tsx', 'src/cli.ts', 'capture', '-i', 'vb', '-w', f, '--engine', 'tcpdump', '-f', FILTER], ready: /capturing on/ },
   // tcpdump as an SRE runs it, with the same 32 MiB kernel buffer netdiag asks for.
   { name: 'tcpdump', command: (f) => ['tcpdump', '-i', 'vb', '-B', '32768', '-w', f, FILTER], ready: /listening on/ },
@@ -100,6 +109,19 @@ print(sent, time.perf_counter() - start)
   return { sent: sent ?? 0, elapsed: elapsed ?? seconds };
 }
 
+/** `n` processes spinning for `seconds` (each ends by itself; killed if it overstays). */
+async function busy(n: number, seconds: number): Promise<void> {
+  const spin = `const end = Date.now() + ${seconds * 1000}; while (Date.now() < end);`;
+  await Promise.all(
+    Array.from({ length: n }, async () => {
+      const p = spawn(process.execPath, ['-e', spin], { stdio: 'ignore' });
+      const timer = setTimeout(() => p.kill('SIGKILL'), (seconds + 10) * 1000);
+      await once(p, 'close');
+      clearTimeout(timer);
+    }),
+  );
+}
+
 async function countPackets(file: string): Promise<number> {
   try {
     const r = await CaptureReader.open(file);
@@ -132,7 +154,9 @@ async function measure(lab: VethLab, c: Capturer, rate: number, o: Options, dir:
     await new Promise((r) => setTimeout(r, 50));
   }
   const before = rxPackets(lab.b);
+  const load = busy(o.load, o.seconds + 1);
   const { sent, elapsed } = await send(lab, rate, o.seconds, o.payload);
+  await load;
   await new Promise((r) => setTimeout(r, 500));
   const arrived = rxPackets(lab.b) - before;
   p.kill('SIGINT');
@@ -151,15 +175,15 @@ async function main(): Promise<void> {
   const lab = new VethLab();
   const rows: Row[] = [];
   try {
-    console.log(`payload ${o.payload} bytes (frames of ${o.payload + 42}), ${o.seconds} s per rate, filter "${FILTER}"`);
-    console.log('capturer            offered/s  achieved/s    arrived   captured    lost  loss%');
+    console.log(`payload ${o.payload} bytes (frames of ${o.payload + 42}), ${o.seconds} s per rate, filter "${FILTER}", ${o.load} busy process${o.load === 1 ? '' : 'es'} alongside`);
+    console.log(`${'capturer'.padEnd(20)}  offered/s  achieved/s    arrived   captured    lost  loss%`);
     for (const rate of o.rates) {
       for (const c of CAPTURERS.filter((x) => o.only.includes(x.name))) {
         const r = await measure(lab, c, rate, o, dir);
         rows.push(r);
         const lost = r.arrived - r.captured;
         console.log(
-          `${r.capturer.padEnd(18)} ${String(r.offered).padStart(10)} ${String(r.achieved).padStart(11)} ${String(r.arrived).padStart(10)} ${String(r.captured).padStart(10)} ${String(lost).padStart(7)} ${((100 * lost) / Math.max(1, r.arrived)).toFixed(2).padStart(6)}`,
+          `${r.capturer.padEnd(20)} ${String(r.offered).padStart(10)} ${String(r.achieved).padStart(11)} ${String(r.arrived).padStart(10)} ${String(r.captured).padStart(10)} ${String(lost).padStart(7)} ${((100 * lost) / Math.max(1, r.arrived)).toFixed(2).padStart(6)}`,
         );
         rmSync(join(dir, `${c.name}-${rate}.pcap`), { force: true });
       }
@@ -168,7 +192,7 @@ async function main(): Promise<void> {
     for (const c of CAPTURERS.filter((x) => o.only.includes(x.name))) {
       const clean = rows.filter((r) => r.capturer === c.name && r.captured >= r.arrived);
       const best = clean.reduce((m, r) => Math.max(m, r.achieved), 0);
-      console.log(`  ${c.name.padEnd(18)} ${best ? `${best} packets/s` : 'none of the rates tried'}`);
+      console.log(`  ${c.name.padEnd(20)} ${best ? `${best} packets/s` : 'none of the rates tried'}`);
     }
   } finally {
     lab.destroy();

@@ -5,8 +5,10 @@ import type { Writable } from 'node:stream';
 import type { ArgumentsCamelCase, Argv } from 'yargs';
 import type { Finding } from '../analysis/finding.js';
 import type { LiveFileWriter } from '../capture/live/file-writer.js';
-import type { GrowingCapture, LiveAnalysis } from '../capture/live/live-analysis.js';
+import type { LiveAnalysis } from '../capture/live/live-analysis.js';
 import type { LiveCapture, LiveEnd, LiveInterface, LiveStats } from '../capture/live/source.js';
+import type { TuiTerminal } from '../tui/index.js';
+import type { CaptureFeed } from '../tui/live-feed.js';
 
 // The capture machinery is imported inside the handler: `netdiag --help` must stay fast.
 
@@ -48,7 +50,7 @@ export function builder<T>(y: Argv<T>): Argv<T & CaptureArgs> {
       .option('analyze', { type: 'boolean', describe: 'diagnose while writing with -w (always on without -w)' })
       .option('analyze-interval', { type: 'number', default: 5, describe: 'seconds between live diagnosis rounds' })
       .option('d', { type: 'string', array: true, alias: 'decode-as', describe: 'decode as, e.g. udp.port==6784,vxlan (repeatable)' })
-      .option('tui', { type: 'boolean', default: true, describe: 'open the terminal UI on a terminal (--no-tui prints findings instead)' })
+      .option('tui', { type: 'boolean', describe: 'open the terminal UI (default on a terminal without -w; --tui with -w too; --no-tui prints findings instead)' })
       .example('$0 capture -i eth0 -w node1.pcap', 'capture until Ctrl-C')
       .example('$0 capture -i eth0 -i flannel.1 -w node1.pcapng -c 10000', 'underlay and VTEP together, one pcapng')
       .example('$0 capture -i eth0 udp port 8472', 'diagnose VXLAN traffic live, report at Ctrl-C')
@@ -60,6 +62,8 @@ export interface CaptureIO {
   stdout: Writable;
   stderr(text: string): void;
   stdoutIsTTY: boolean;
+  /** Where the terminal UI may open: set when both stdin and stdout are a terminal. */
+  terminal?: TuiTerminal;
 }
 
 export async function handler(argv: ArgumentsCamelCase<CaptureArgs>): Promise<void> {
@@ -67,6 +71,7 @@ export async function handler(argv: ArgumentsCamelCase<CaptureArgs>): Promise<vo
     stdout: process.stdout,
     stderr: (t) => void process.stderr.write(t),
     stdoutIsTTY: process.stdout.isTTY === true,
+    ...(process.stdout.isTTY && process.stdin.isTTY ? { terminal: { stdin: process.stdin, stdout: process.stdout } } : {}),
   });
 }
 
@@ -109,9 +114,10 @@ function statsLine(s: LiveStats): string {
 
 /**
  * `netdiag capture`: start the live capture, write the file (or ring), diagnose as packets
- * arrive when there is no file or --analyze asks, stop on Ctrl-C, SIGTERM, -c or
- * --duration with every delivered packet in the file, then print the counters (and the
- * report). Returns the exit code: 2 usage, 1 the capture could not run or broke off.
+ * arrive when there is no file or --analyze asks, show it all in the terminal UI on a
+ * terminal, stop on q, Ctrl-C, SIGTERM, a hangup, -c or --duration with every delivered
+ * packet in the file, then print the counters (and the report). Returns the exit code:
+ * 2 usage, 1 the capture could not run or broke off.
  */
 export async function runCapture(a: CaptureArgs, io: CaptureIO): Promise<number> {
   const problem = checkCaptureArgs(a);
@@ -119,11 +125,15 @@ export async function runCapture(a: CaptureArgs, io: CaptureIO): Promise<number>
     io.stderr(`netdiag: ${problem}\n`);
     return 2;
   }
-  const [{ startLiveCapture, LiveCaptureError }, { LiveFileWriter, formatFor, formatProblem }, { linktypeName }, { version }] = await Promise.all([
+  const analyze = a.w === undefined || a.analyze === true;
+  const [{ startLiveCapture, LiveCaptureError }, { LiveFileWriter, formatFor, formatProblem }, { linktypeName }, { version }, { CaptureFeed }, { liveStatusText }, analysisModules] = await Promise.all([
     import('../capture/live/source.js'),
     import('../capture/live/file-writer.js'),
     import('../capture/linktypes.js'),
     import('../version.js'),
+    import('../tui/live-feed.js'),
+    import('../capture/live/live-status.js'),
+    analyze ? Promise.all([import('../capture/live/live-analysis.js'), import('../report/text.js')]) : null,
   ]);
   const filter = a.f ?? (a.expression ?? []).join(' ');
   const ifaces = a.i!.map(String);
@@ -144,7 +154,16 @@ export async function runCapture(a: CaptureArgs, io: CaptureIO): Promise<number>
     ...(a.duration !== undefined ? { durationSec: a.duration } : {}),
     engine: a.engine ?? 'auto',
   });
-  live.onWarning((m) => io.stderr(`netdiag: ${m}\n`));
+  // While the terminal UI is up, a line on stderr would tear its screen: warnings go to
+  // the UI and are printed again once it has closed.
+  let feed: CaptureFeed | null = null;
+  const afterUi: string[] = [];
+  const warn = (m: string): void => {
+    if (feed === null) return io.stderr(`netdiag: ${m}\n`);
+    feed.message(m);
+    afterUi.push(m);
+  };
+  live.onWarning(warn);
 
   // Ctrl-C and SIGTERM end the capture cleanly; a second one gives up waiting (the file
   // still ends after a whole record: only complete records are ever written out).
@@ -164,9 +183,19 @@ export async function runCapture(a: CaptureArgs, io: CaptureIO): Promise<number>
     io.stderr(`netdiag: ${sig} again: stopped without waiting for the capture engine\n`);
     process.exit(130);
   };
+  // A terminal that goes away (SSH dropped) hangs up, often twice (the shell passes it on):
+  // the capture ends as on SIGTERM, and what would be printed to the dead terminal is dropped.
+  const ignore = (): void => undefined;
+  const onHangup = (): void => {
+    process.stdout.on('error', ignore);
+    process.stderr.on('error', ignore);
+    void live.stop();
+  };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  process.on('SIGHUP', onHangup);
   const spoolDirs: string[] = [];
+  let uiSpool: LiveFileWriter | null = null;
   try {
     let interfaces: LiveInterface[];
     try {
@@ -179,6 +208,33 @@ export async function runCapture(a: CaptureArgs, io: CaptureIO): Promise<number>
       throw e;
     }
 
+    // From here to the last subscription nothing is awaited: the files written from the
+    // capture (-w, the UI's spool) and the live analysis see the same packets in the same
+    // order, so a finding's packet numbers name the same frames in each.
+    const ui = uiPlan(a, io, interfaces);
+    if (ui.note) io.stderr(`netdiag: ${ui.note}\n`);
+    const started = Date.now();
+    let ended: LiveEnd | null = null;
+    if (ui.open) {
+      const followW = a.w !== undefined && format === 'pcap' && a.ringSize === undefined;
+      let path = a.w!;
+      if (!followW) {
+        const dir = mkdtempSync(join(tmpdir(), 'netdiag-ui-'));
+        spoolDirs.push(dir);
+        path = join(dir, 'ui.pcap');
+      }
+      feed = new CaptureFeed(hostname(), path, {
+        diagnosing: analyze,
+        status: () => liveStatusText(interfaces, ended?.stats ?? live.stats(), (ended?.endTime ?? Date.now()) - started, ended !== null),
+      });
+      if (!followW) {
+        // One classic pcap for every interface: uiPlan opens the UI only when they share a link type.
+        const snaplen = Math.max(...interfaces.map((i) => i.snaplen));
+        uiSpool = new LiveFileWriter({ path, format: 'pcap', interfaces: [{ ...interfaces[0]!, snaplen }], onFlushed: feed.record });
+        live.subscribe(uiSpool.write);
+      }
+    }
+
     if (a.w !== undefined) {
       try {
         writer = new LiveFileWriter({
@@ -188,6 +244,7 @@ export async function runCapture(a: CaptureArgs, io: CaptureIO): Promise<number>
           ...(a.ringSize !== undefined ? { ring: { files: a.ring ?? Infinity, bytes: Math.floor(a.ringSize * 1e6) } } : {}),
           statsNow: () => live.stats(),
           application: `netdiag ${version()}`,
+          ...(feed && uiSpool === null ? { onFlushed: feed.record } : {}),
         });
       } catch (e) {
         await live.stop();
@@ -196,16 +253,11 @@ export async function runCapture(a: CaptureArgs, io: CaptureIO): Promise<number>
       }
       live.subscribe(writer.write);
     }
+    const analysis = analysisModules ? startAnalysis(a, io, live, analysisModules, () => feed, afterUi) : null;
+
     for (const i of interfaces) io.stderr(`netdiag: capturing on ${describeInterface(i, linktypeName)}\n`);
     if (writer) io.stderr(`netdiag: writing ${a.ringSize !== undefined ? `a ring of ${a.ring ?? 'unlimited'} files ${writer.currentPath}…` : a.w === '-' ? 'to stdout' : a.w} (${format})\n`);
-
-    let analysis: LiveAnalysis | null = null;
-    if (a.w === undefined || a.analyze) {
-      // ── Terminal UI: on a terminal without -w, the UI (src/tui/) opens here on `live`: the
-      // packet list following the tail, findings as they come. Until then they are printed. ──
-      if (a.w === undefined && io.stdoutIsTTY && a.tui !== false) io.stderr('netdiag: the terminal UI does not capture live yet; printing findings instead (--no-tui hides this note)\n');
-      analysis = await startAnalysis(a, io, live, writer, interfaces, spoolDirs);
-    }
+    if (analysis && !feed) io.stderr(`netdiag: diagnosing every ${a.analyzeInterval ?? 5}s; Ctrl-C stops and prints the report\n`);
 
     // A file that cannot be written (disk full, I/O error) ends the capture with the reason.
     let writeError: string | null = null;
@@ -214,16 +266,69 @@ export async function runCapture(a: CaptureArgs, io: CaptureIO): Promise<number>
       writeError = e instanceof Error ? e.message : String(e);
       void live.stop();
     };
-    const flusher = writer
-      ? setInterval(() => {
+    let spoolError: string | null = null;
+    const flushUi = (): void => {
+      try {
+        uiSpool?.flush();
+      } catch (e) {
+        // The UI's own spool (a temp file) is not the capture: it stops following, the capture goes on.
+        spoolError ??= `the terminal UI's spool file ${uiSpool!.currentPath}: ${(e as Error).message}`;
+      }
+    };
+    const finishUi = (end: LiveEnd): void => {
+      flushUi();
+      try {
+        uiSpool?.finish(end);
+      } catch (e) {
+        spoolError ??= `the terminal UI's spool file ${uiSpool!.currentPath}: ${(e as Error).message}`;
+      }
+    };
+    // The UI is told of records once they are on disk: flushed often enough for the list
+    // to follow the capture, seldom enough to write in large pieces.
+    const flusher =
+      writer || uiSpool
+        ? setInterval(
+            () => {
+              try {
+                writer?.flush();
+              } catch (e) {
+                writeFailed(e);
+              }
+              flushUi();
+            },
+            feed ? 200 : 1000,
+          )
+        : null;
+    flusher?.unref();
+
+    if (feed) {
+      const shown = feed;
+      void live.done.then(
+        (end) => {
+          ended = end;
+          finishUi(end);
           try {
-            writer!.flush();
+            if (uiSpool === null) writer?.flush();
           } catch (e) {
             writeFailed(e);
           }
-        }, 1000)
-      : null;
-    flusher?.unref();
+          const early = end.reason === 'engine-exit' || end.reason === 'failed';
+          if (!early) shown.message(`capture stopped (${STOP_REASON[end.reason]}): q closes and prints the report`);
+          shown.end(early ? `capture ended early: ${end.message ?? end.reason}` : undefined);
+        },
+        () => shown.end('capture failed'),
+      );
+      const { runTui } = await import('../tui/index.js');
+      try {
+        await runTui({ live: shown, ...(a.d ? { decodeAs: a.d } : {}) }, ui.terminal!);
+      } finally {
+        feed = null;
+        void live.stop();
+      }
+      for (const m of afterUi) io.stderr(`netdiag: ${m}\n`);
+      if (spoolError !== null) io.stderr(`netdiag: ${spoolError}\n`);
+    }
+
     const end: LiveEnd = await live.done;
     if (flusher) clearInterval(flusher);
     try {
@@ -231,6 +336,7 @@ export async function runCapture(a: CaptureArgs, io: CaptureIO): Promise<number>
     } catch (e) {
       writeFailed(e);
     }
+    finishUi(end);
     for (const s of end.stats) io.stderr(`netdiag: ${s.interface}: ${statsLine(s)}\n`);
     if (writer && a.ringSize !== undefined) io.stderr(`netdiag: files: ${writer.paths.join(', ')}\n`);
     if (analysis) await finalReport(io, analysis);
@@ -249,48 +355,75 @@ export async function runCapture(a: CaptureArgs, io: CaptureIO): Promise<number>
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    process.off('SIGHUP', onHangup);
+    try {
+      uiSpool?.finish(null);
+    } catch {
+      // Its directory goes next; nothing of the capture is lost with it.
+    }
     for (const d of spoolDirs) rmSync(d, { recursive: true, force: true });
   }
 }
 
-/** Live diagnosis over the -w file, or over a spool file of its own (no -w, or a ring). */
-async function startAnalysis(
-  a: CaptureArgs,
-  io: CaptureIO,
-  live: LiveCapture,
-  writer: LiveFileWriter | null,
-  interfaces: LiveInterface[],
-  spoolDirs: string[],
-): Promise<LiveAnalysis> {
-  const [{ LiveAnalysis }, { LiveFileWriter }, { renderFinding, COLOR, PLAIN, useColor }] = await Promise.all([
-    import('../capture/live/live-analysis.js'),
-    import('../capture/live/file-writer.js'),
-    import('../report/text.js'),
-  ]);
-  let file: GrowingCapture;
-  if (writer && a.ringSize === undefined && a.w !== '-') file = { path: a.w!, flush: () => writer.flush() };
-  else {
-    const dir = mkdtempSync(join(tmpdir(), 'netdiag-live-'));
-    spoolDirs.push(dir);
-    const spool = new LiveFileWriter({ path: join(dir, 'live.pcapng'), format: 'pcapng', interfaces, statsNow: () => live.stats() });
-    live.subscribe(spool.write);
-    file = { path: join(dir, 'live.pcapng'), flush: () => spool.flush() };
+const STOP_REASON: Record<LiveEnd['reason'], string> = {
+  stopped: 'stopped',
+  count: 'packet count reached',
+  duration: 'duration reached',
+  'engine-exit': 'engine exited',
+  failed: 'failed',
+};
+
+interface UiPlan {
+  open: boolean;
+  terminal?: TuiTerminal;
+  /** Why the UI does not open although it would have. */
+  note?: string;
+}
+
+/**
+ * Whether the terminal UI opens: on a terminal, without -w unless --tui asks, never with
+ * --no-tui. Its spool is one classic pcap, so the interfaces must share a link type.
+ */
+function uiPlan(a: CaptureArgs, io: CaptureIO, interfaces: readonly LiveInterface[]): UiPlan {
+  const wanted = a.tui ?? a.w === undefined;
+  if (!wanted || io.terminal === undefined || a.w === '-') return { open: false };
+  const kinds = new Set(interfaces.map((i) => i.linktype));
+  if (kinds.size > 1) {
+    return { open: false, note: `the terminal UI shows interfaces of one link type; ${interfaces.map((i) => i.name).join(', ')} differ: printing findings instead (capture them one at a time, or --no-tui)` };
   }
+  return { open: true, terminal: io.terminal };
+}
+
+type AnalysisModules = [typeof import('../capture/live/live-analysis.js'), typeof import('../report/text.js')];
+
+/**
+ * Live diagnosis of every packet the capture delivers: new findings go to the terminal UI
+ * when it is open, else to stdout. Subscribes at once (see runCapture); evidence names the
+ * -w file when there is one growing file, whose frame numbers are the packet numbers.
+ */
+function startAnalysis(a: CaptureArgs, io: CaptureIO, live: LiveCapture, [{ LiveAnalysis }, { renderFinding, COLOR, PLAIN, useColor }]: AnalysisModules, uiFeed: () => CaptureFeed | null, afterUi: string[]): LiveAnalysis {
   const style = io.stdoutIsTTY && useColor(process.stdout) ? COLOR : PLAIN;
   let shown = 0;
-  const analysis = new LiveAnalysis(file, {
+  const analysis = new LiveAnalysis(live, {
     name: hostname(),
     intervalMs: (a.analyzeInterval ?? 5) * 1000,
     ...(a.d ? { decodeAs: a.d } : {}),
+    ...(a.w !== undefined && a.w !== '-' && a.ringSize === undefined ? { file: a.w } : {}),
     onNew: (found: Finding[]) => {
+      const feed = uiFeed();
+      if (feed) return feed.findings(found);
       const at = new Date().toISOString().slice(11, 19);
       const lines = found.flatMap((f) => renderFinding(f, style, ++shown));
       io.stdout.write(`── ${at} new finding${found.length === 1 ? '' : 's'} ──\n${lines.join('\n')}\n\n`);
     },
-    onError: (m) => io.stderr(`netdiag: live analysis: ${m}\n`),
+    onError: (m) => {
+      const feed = uiFeed();
+      if (!feed) return io.stderr(`netdiag: live analysis: ${m}\n`);
+      feed.message(`live analysis: ${m}`);
+      afterUi.push(`live analysis: ${m}`);
+    },
   });
   analysis.start();
-  io.stderr(`netdiag: diagnosing every ${a.analyzeInterval ?? 5}s; Ctrl-C stops and prints the report\n`);
   return analysis;
 }
 

@@ -144,6 +144,8 @@ export class SightingCollector {
   private count = 0;
   private truncated = false;
   private readonly chunks: ArrayBuffer[] = [];
+  /** Full chunks in the spill file. */
+  private spilled = 0;
   private readonly seenIfaces = new Uint32Array(MAX_INTERFACES);
   private nIfaces = 0;
   private lastIface = -1;
@@ -216,14 +218,8 @@ export class SightingCollector {
 
   private flush(): void {
     if (this.file !== null) {
-      // Opened per chunk: a pass that fails midway leaves no descriptor behind, only the file.
-      const fd = openSync(this.file, 'a');
-      try {
-        const bytes = new Uint8Array(this.buf);
-        for (let done = 0; done < bytes.length; ) done += writeSync(fd, bytes, done, bytes.length - done);
-      } finally {
-        closeSync(fd);
-      }
+      this.writeChunk();
+      this.spilled++;
     } else {
       this.chunks.push(this.buf);
       this.buf = new ArrayBuffer(chunkBytes(this.rows));
@@ -232,9 +228,30 @@ export class SightingCollector {
     this.n = 0;
   }
 
+  /** The chunk being filled, into its slot of the spill file (written again when it is full). */
+  private writeChunk(): void {
+    // Opened per chunk: a pass that fails midway leaves no descriptor behind, only the file.
+    const fd = openSync(this.file!, 'r+');
+    try {
+      const bytes = new Uint8Array(this.buf);
+      const at = this.spilled * bytes.length;
+      for (let done = 0; done < bytes.length; ) done += writeSync(fd, bytes, done, bytes.length - done, at + done);
+    } finally {
+      closeSync(fd);
+    }
+  }
+
+  /**
+   * The sightings so far. Collecting may go on afterwards (a live capture asks midway): the
+   * partial chunk is handed out as a copy or written to its slot, never closed off.
+   */
   finish(): SightingStore {
-    if (this.n > 0) this.flush();
-    return { capture: this.capture, count: this.count, truncated: this.truncated, limit: this.limit, chunkRows: this.rows, chunkBytes: chunkBytes(this.rows), file: this.file, chunks: this.chunks, interfaces: this.nIfaces };
+    const chunks = this.chunks.slice();
+    if (this.n > 0) {
+      if (this.file !== null) this.writeChunk();
+      else chunks.push(this.buf.slice(0));
+    }
+    return { capture: this.capture, count: this.count, truncated: this.truncated, limit: this.limit, chunkRows: this.rows, chunkBytes: chunkBytes(this.rows), file: this.file, chunks, interfaces: this.nIfaces };
   }
 }
 

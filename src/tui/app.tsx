@@ -11,7 +11,7 @@ import { flowFilter } from './flow-filter.js';
 import { FlowsView } from './flows-view.js';
 import { HelpView } from './help-view.js';
 import { KeyBar } from './key-bar.js';
-import { VIEWS, type ViewName } from './keymap.js';
+import { VIEWS, WHEEL_ROWS, type ViewName } from './keymap.js';
 import { fit, safe, scrollTop, wrap } from './layout.js';
 import { AllPackets, FilterScan, NumberSet, type PacketSet } from './packet-set.js';
 import { PacketsView } from './packets-view.js';
@@ -123,6 +123,11 @@ export function App({ session, width: fixedWidth, height: fixedHeight, outDir = 
   const [help, setHelp] = useState(false);
 
   useEffect(() => () => (sel.kind === 'filter' ? sel.scan.cancel() : undefined), [sel]);
+  // Effects run once the frame is out: with packets (or the reason there are none) on
+  // screen, the rest of the reading and the diagnosis may start.
+  useEffect(() => {
+    if ((store.count > 0 && store.ready) || store.status === 'done' || store.status === 'failed') session.firstScreenDrawn();
+  });
 
   const setSel = (next: Selection) => setSelState(next);
 
@@ -278,7 +283,7 @@ export function App({ session, width: fixedWidth, height: fixedHeight, outDir = 
     if (input === 'w') {
       setMessage({ text: 'writing packets…' });
       writePackets(store, set, outDir).then(
-        (o) => setMessage({ text: `wrote ${o.packets} packet${o.packets === 1 ? '' : 's'}${set.complete ? '' : ' (filter still running)'} to ${shortPath(o.path)}`, color: 'green' }),
+        (o) => setMessage({ text: `wrote ${o.packets} packet${o.packets === 1 ? '' : 's'}${set.complete ? '' : store.status === 'live' ? ' so far' : ' (filter still running)'} to ${shortPath(o.path)}`, color: 'green' }),
         (e: unknown) => setMessage({ text: `cannot write the packets: ${safe((e as Error).message)}`, color: 'red' }),
       );
       return;
@@ -378,7 +383,26 @@ export function App({ session, width: fixedWidth, height: fixedHeight, outDir = 
       if (s !== null) setTopoScroll((t) => Math.max(0, Math.min(10_000, t + (Number.isFinite(s) ? s : s > 0 ? 10_000 : -10_000))));
     }
   };
-  useKeyQueue(onKey);
+  /** A turn of the mouse wheel scrolls the focused list by WHEEL_ROWS, the selection moving with it. */
+  const onWheel = (direction: -1 | 1): void => {
+    if (filterOpen || help) return;
+    acted.current = true;
+    const rows = direction * WHEEL_ROWS;
+    if (view === 'packets') {
+      ptop.current = Math.max(0, Math.min(ptop.current + rows, set.length - listRows));
+      setFollowing(false);
+      setPcur(clamp(cursor + rows, set.length));
+    } else if (view === 'findings') {
+      const f = findings[fcur];
+      if (focus === 'list' || !f) {
+        setFcur((c) => clamp(c + rows, findings.length));
+        setEcur(0);
+      } else setEcur((c) => clamp(c + rows, f.evidence.length));
+    } else if (view === 'flows') setFlcur((c) => clamp(c + rows, flows.length));
+    else if (view === 'detail') setTreeCursor((c) => clamp(clamp(c, lines.length) + rows, lines.length));
+    else setTopoScroll((t) => Math.max(0, Math.min(10_000, t + rows)));
+  };
+  useKeyQueue(onKey, onWheel);
 
   let content;
   if (help) content = <HelpView width={width} height={body} />;
@@ -387,7 +411,7 @@ export function App({ session, width: fixedWidth, height: fixedHeight, outDir = 
   else if (view === 'packets') content = <PacketsView store={store} set={set} cursor={cursor} top={ptop.current} width={width} height={body} />;
   else if (view === 'detail')
     content = <DetailView detail={detail} error={detailNumber > 0 ? store.recordError(detailNumber) : 'no packet selected'} lines={lines} cursor={clamp(treeCursor, lines.length)} width={width} height={body} />;
-  else if (view === 'flows') content = <FlowsView flows={flows} omitted={report?.flowsOmitted ?? 0} cursor={flcur} width={width} height={body} />;
+  else if (view === 'flows') content = <FlowsView flows={flows} omitted={report?.flowsOmitted ?? 0} cursor={flcur} width={width} height={body} names={report?.names} />;
   else content = <TopologyView report={report} scroll={topoScroll} width={width} height={body} />;
 
   return (

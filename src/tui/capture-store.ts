@@ -51,6 +51,12 @@ export class CaptureStore {
     this.lister = new PacketLister(reg);
   }
 
+  /**
+   * Set before load(): reading stops after the first chunk until this settles. The terminal
+   * UI's modules load meanwhile, and the rest of a large file would only delay its first screen.
+   */
+  holdAfterFirstChunk: Promise<void> | null = null;
+
   /** Show addresses by the cluster's names (`namespace/pod`) in the rows from now on. */
   setNames(label: (address: string) => string | undefined): void {
     this.lister = new PacketLister(this.reg, label);
@@ -98,6 +104,12 @@ export class CaptureStore {
         this.linktypes = r.interfaces.map((i) => i.linktype);
         if (idx.count > 0) this.ensureFile(r);
         this.changed();
+        const hold = this.holdAfterFirstChunk;
+        if (hold !== null) {
+          this.holdAfterFirstChunk = null;
+          await hold;
+          if (this.closed) return;
+        }
         if (!(await r.fill())) break;
         // Let a key press or a redraw in between two chunks.
         await new Promise<void>((resolve) => setImmediate(resolve));
@@ -140,6 +152,7 @@ export class CaptureStore {
     this.status = 'live';
     this.decoder.setTimeOrigin(tsSec, tsNsec);
     this.file = await RecordFile.open(this.path);
+    this.linktypes = this.file.interfaces.map((i) => i.linktype);
   }
 
   append(fileOffset: number): void {

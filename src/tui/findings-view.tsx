@@ -1,7 +1,8 @@
 import { Box, Text } from 'ink';
 import type { ReactNode } from 'react';
-import type { Evidence, Finding } from '../analysis/finding.js';
-import type { Report } from '../report/report.js';
+import type { Evidence } from '../analysis/finding.js';
+import type { Report, ReportFinding } from '../report/report.js';
+import { annotate, longAddress, type AddressNames } from './address-names.js';
 import { fit, safe, scrollTop, wrap } from './layout.js';
 import type { AnalysisState } from './session.js';
 import { SEVERITY_COLOR, SEVERITY_LABEL } from './theme.js';
@@ -16,21 +17,25 @@ interface Line {
   evidence?: number;
 }
 
-export function evidenceText(e: Evidence): string {
+export function evidenceText(e: Evidence, names?: AddressNames): string {
   const shown = e.packets.join(', ');
   const more = e.count > e.packets.length ? ` … (${e.count} in all)` : '';
-  return `${safe(e.capture)}: packet${e.packets.length === 1 ? '' : 's'} ${shown}${more} — ${safe(e.note)}`;
+  return `${safe(e.capture)}: packet${e.packets.length === 1 ? '' : 's'} ${shown}${more} — ${safe(annotate(names, e.note))}`;
 }
 
-/** A finding's detail as lines: what, where, why, the evidence (selectable) and the fix. */
-export function findingLines(f: Finding, width: number): Line[] {
+/**
+ * A finding's detail as lines: what, where, why, the evidence (selectable) and the fix.
+ * With cluster state, the node is named and addresses in the text carry their names.
+ */
+export function findingLines(f: ReportFinding, width: number, names?: AddressNames): Line[] {
   const out: Line[] = [];
-  out.push({ text: safe(f.title), bold: true, color: SEVERITY_COLOR[f.severity] });
-  const meta = [f.component, f.node ? `node ${f.node}` : null, `confidence ${Math.round(f.confidence * 100)}%`, f.id].filter(Boolean).join(' · ');
+  out.push({ text: safe(annotate(names, f.title)), bold: true, color: SEVERITY_COLOR[f.severity] });
+  const node = f.node ? `node ${f.nodeName !== undefined ? `${f.nodeName} (${f.node})` : longAddress(names, f.node)}` : null;
+  const meta = [f.component, node, `confidence ${Math.round(f.confidence * 100)}%`, f.id].filter(Boolean).join(' · ');
   out.push({ text: safe(meta), color: 'gray' });
-  for (const l of wrap(safe(f.detail), width)) out.push({ text: l });
+  for (const l of wrap(safe(annotate(names, f.detail)), width)) out.push({ text: l });
   out.push({ text: 'Evidence (Enter: show the packets)', bold: true });
-  f.evidence.forEach((e, k) => out.push({ text: '  ' + evidenceText(e), evidence: k }));
+  f.evidence.forEach((e, k) => out.push({ text: '  ' + evidenceText(e, names), evidence: k }));
   if (f.remedy.length) {
     out.push({ text: 'Check / fix', bold: true });
     for (const r of f.remedy) out.push({ text: `  $ ${safe(r)}`, color: 'green' });
@@ -81,12 +86,12 @@ export function FindingsView({ report, analysis, captures, cursor, evidenceCurso
     list.push(
       <Text key={i} inverse={sel && focus === 'list'} bold={sel}>
         <Text color={SEVERITY_COLOR[f.severity]}>{`${String(i + 1).padStart(2)}. ${SEVERITY_LABEL[f.severity].padEnd(5)} `}</Text>
-        {fit(safe(f.title), width - 10)}
+        {fit(safe(annotate(report.names, f.title)), width - 10)}
       </Text>,
     );
   }
   const f = findings[Math.min(cursor, findings.length - 1)]!;
-  const lines = findingLines(f, width);
+  const lines = findingLines(f, width, report.names);
   const detailHeight = height - listHeight - 1;
   const selLine = lines.findIndex((l) => l.evidence === evidenceCursor);
   const top = focus === 'evidence' && selLine >= 0 ? scrollTop(0, Math.min(lines.length - 1, selLine + 2), detailHeight, lines.length) : 0;

@@ -2,11 +2,26 @@ import { Box, Text } from 'ink';
 import type { ReactNode } from 'react';
 import type { ReportFlow } from '../report/report.js';
 import { flowTrouble } from '../report/report.js';
+import { longAddress, nameOf, shortAddress, type AddressNames } from './address-names.js';
 import { fit, safe, scrollTop, wrap } from './layout.js';
 
 function endpoint(addr: string, port: number, proto: string): string {
   const a = addr.includes(':') ? `[${addr}]` : addr;
   return proto === 'tcp' || proto === 'udp' || proto === 'sctp' ? `${a}:${port}` : a;
+}
+
+/** An endpoint as the list shows it: the cluster's name (with the port) when it has one. */
+function shortEndpoint(names: AddressNames, addr: string, port: number, proto: string, name?: string): string {
+  const n = name ?? nameOf(names, addr);
+  if (n === undefined) return endpoint(addr, port, proto);
+  return proto === 'tcp' || proto === 'udp' || proto === 'sctp' ? `${n}:${port}` : n;
+}
+
+/** An endpoint in full: `default/pod-a (100.96.1.2:43512)`, the address kept beside the name. */
+function longEndpoint(names: AddressNames, addr: string, port: number, proto: string, name?: string): string {
+  const n = name ?? nameOf(names, addr);
+  const raw = endpoint(addr, port, proto);
+  return n === undefined ? raw : `${n} (${raw})`;
 }
 
 /** The flow's health in a few words: handshake, retransmissions, resets, one-way traffic. */
@@ -23,9 +38,10 @@ export function flowHealth(f: ReportFlow): string {
   return parts.join(' ');
 }
 
-export function flowLine(f: ReportFlow, width: number): string {
-  const inner = `${f.protoName} ${endpoint(f.src, f.sport, f.protoName)} → ${endpoint(f.dst, f.dport, f.protoName)}`;
-  const via = f.tunnel && f.outerSrc ? ` via ${f.tunnel} ${f.tunnelId} ${f.outerSrc}→${f.outerDst ?? '?'}` : '';
+/** One list row; with cluster state, pods, nodes and Services by name. */
+export function flowLine(f: ReportFlow, width: number, names?: AddressNames): string {
+  const inner = `${f.protoName} ${shortEndpoint(names, f.src, f.sport, f.protoName, f.srcName)} → ${shortEndpoint(names, f.dst, f.dport, f.protoName, f.dstName)}`;
+  const via = f.tunnel && f.outerSrc ? ` via ${f.tunnel} ${f.tunnelId} ${shortAddress(names, f.outerSrc)}→${f.outerDst ? shortAddress(names, f.outerDst) : '?'}` : '';
   const counts = `${f.packets[0]}/${f.packets[1]}`;
   return fit(`${fit(safe(f.capture), 18)} ${fit(safe(inner + via), Math.max(10, width - 42))} ${counts.padStart(9)} ${fit(flowHealth(f), 13)}`, width);
 }
@@ -36,13 +52,15 @@ export interface FlowsViewProps {
   cursor: number;
   width: number;
   height: number;
+  /** The report's names of addresses (--cluster-state). */
+  names?: AddressNames;
 }
 
-/** The selected flow in full: the list cuts long lines, this does not. */
-export function flowDetail(f: ReportFlow): string[] {
-  const inner = `${f.protoName} ${endpoint(f.src, f.sport, f.protoName)} → ${endpoint(f.dst, f.dport, f.protoName)}`;
+/** The selected flow in full, names beside their addresses: the list cuts long lines, this does not. */
+export function flowDetail(f: ReportFlow, names?: AddressNames): string[] {
+  const inner = `${f.protoName} ${longEndpoint(names, f.src, f.sport, f.protoName, f.srcName)} → ${longEndpoint(names, f.dst, f.dport, f.protoName, f.dstName)}`;
   const lines = [`${safe(f.capture)}: ${safe(inner)}`];
-  if (f.tunnel) lines.push(`  outer: ${safe(f.tunnel)} ${f.tunnelId} ${safe(f.outerSrc ?? '?')} → ${safe(f.outerDst ?? '?')}`);
+  if (f.tunnel && f.tunnel !== 'none') lines.push(`  outer: ${safe(f.tunnel)} ${f.tunnelId} ${safe(f.outerSrc ? longAddress(names, f.outerSrc) : '?')} → ${safe(f.outerDst ? longAddress(names, f.outerDst) : '?')}`);
   let counts = `  packets ${f.packets[0]} → / ${f.packets[1]} ←, bytes ${f.bytes[0]} / ${f.bytes[1]}`;
   if (f.tcp) {
     counts += `; handshake ${f.tcp.handshake}, retransmissions ${f.tcp.retransmissions[0] + f.tcp.retransmissions[1]}, resets ${f.tcp.rst[0] + f.tcp.rst[1]}`;
@@ -54,9 +72,9 @@ export function flowDetail(f: ReportFlow): string[] {
 }
 
 /** Inner flows with their outer path and health, most troubled first (the report's order); the selected one in full below. */
-export function FlowsView({ flows, omitted, cursor, width, height }: FlowsViewProps) {
+export function FlowsView({ flows, omitted, cursor, width, height, names }: FlowsViewProps) {
   const selected = flows[cursor];
-  const detail = selected ? flowDetail(selected).flatMap((l) => wrap(l, width)) : [];
+  const detail = selected ? flowDetail(selected, names).flatMap((l) => wrap(l, width)) : [];
   const detailHeight = Math.min(detail.length + 1, Math.max(0, height - 4));
   const visible = height - 1 - (omitted ? 1 : 0) - detailHeight;
   const top = scrollTop(0, cursor, visible, flows.length);
@@ -66,7 +84,7 @@ export function FlowsView({ flows, omitted, cursor, width, height }: FlowsViewPr
     const trouble = flowTrouble(f) > 0;
     rows.push(
       <Text key={i} inverse={i === cursor} {...(trouble ? { color: 'yellow' } : {})}>
-        {flowLine(f, width)}
+        {flowLine(f, width, names)}
       </Text>,
     );
   }

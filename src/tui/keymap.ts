@@ -10,6 +10,9 @@ export const VIEW_TITLE: Record<ViewName, string> = {
   topology: 'Topology',
 };
 
+/** Rows one turn of the mouse wheel scrolls a list by. */
+export const WHEEL_ROWS = 3;
+
 /** What the key bar shows in each view: the keys that do something there. */
 export const KEY_BAR: Record<ViewName, Array<[string, string]>> = {
   findings: [['↑↓', 'select'], ['Tab', 'evidence'], ['Enter', 'packets'], ['/', 'filter'], ['r', 'report'], ['?', 'help'], ['q', 'quit']],
@@ -24,6 +27,7 @@ export const HELP: Array<[string, string]> = [
   ['1 2 3 4 5', 'Findings, Packets, Detail, Flows, Topology'],
   ['↑ ↓  k j', 'move the selection'],
   ['PgUp PgDn', 'a screen up / down (Space: down)'],
+  ['wheel', `scroll the list ${WHEEL_ROWS} rows (where the terminal sends the mouse)`],
   ['g  G', 'first / last (G follows a growing capture)'],
   ['Tab', 'next pane (findings ↔ evidence) or next view'],
   ['Enter', 'open: finding → evidence → packets → detail; flow → its packets'],

@@ -85,6 +85,7 @@ export function PacketsView({ store, set, cursor, top, width, height }: PacketsV
   let empty: string | null = null;
   if (set.length === 0) {
     if (store.error !== null) empty = store.error;
+    else if (store.status === 'live') empty = 'waiting for packets…';
     else if (!set.complete) empty = 'reading…';
     else empty = 'no packets';
   }

@@ -1,6 +1,7 @@
-import { parseCaptureArg } from '../analysis/pass.js';
+import { parseCaptureArg } from '../analysis/capture-arg.js';
 import { createRegistry, parseDecodeAs } from '../decode/protocols.js';
 import type { Registry } from '../decode/registry.js';
+import type { Finding } from '../analysis/finding.js';
 import type { ClusterState } from '../k8s/types.js';
 import type { Report } from '../report/report.js';
 import { runAnalysis, type AnalysisOutcome } from './analysis-job.js';
@@ -18,11 +19,19 @@ export interface LiveFeed {
   label: string;
   path: string;
   subscribe(listener: LiveListener): () => void;
+  /** True when findings will be pushed (`LiveListener.findings`) as the live diagnosis finds them. */
+  diagnosing?: boolean;
+  /** The capture's state for the status line (counters, drops, engine, elapsed time). */
+  status?(): string;
 }
 
 export interface LiveListener {
   record(fileOffset: number, tsSec: number, tsNsec: number): void;
   end(error?: string): void;
+  /** Findings not pushed before (a finding is pushed once, when first found). */
+  findings?(found: Finding[]): void;
+  /** Something to tell the user while the capture runs (an engine warning). */
+  message?(text: string): void;
 }
 
 /** Where the cluster's objects come from, as `read --cluster-state DIR --k8s FILE` names them. */
@@ -43,6 +52,11 @@ export interface SessionOptions {
   analyze?: boolean;
   /** How often the screen may be told about new packets. */
   refreshMs?: number;
+  /**
+   * A terminal will draw this session: the captures are read past their first chunk once
+   * it has drawn its first screen of packets (see firstScreenDrawn), or a second on.
+   */
+  firstScreen?: boolean;
 }
 
 /**
@@ -78,21 +92,32 @@ export class TuiSession {
     const s = new TuiSession(opts);
     const inputs = files.map(parseCaptureArg);
     inputs.forEach((input, k) => s.stores.push(new CaptureStore(input.name, input.path, k, s.reg, () => s.changed())));
+    const drawn = new Promise<void>((resolve) => (s.onFirstScreen = resolve));
+    if (opts.firstScreen) {
+      // A second at most: a first screen that never shows packets must not stop the reading.
+      const held = Promise.race([drawn, new Promise<void>((resolve) => setTimeout(resolve, 1000).unref())]);
+      for (const st of s.stores) st.holdAfterFirstChunk = held;
+    }
     s.loaded = Promise.all(s.stores.map((st) => st.load())).then(() => undefined);
     const cluster = s.loadCluster(opts.cluster);
     if (opts.analyze !== false) {
       s.analysis = 'running';
-      s.analyzed = cluster
-        .then((state) =>
-          runAnalysis({
-            inputs,
-            ...(opts.decodeAs ? { decodeAs: opts.decodeAs } : {}),
-            ...(opts.nodeState !== undefined ? { nodeState: opts.nodeState } : {}),
-            ...(opts.trace !== undefined ? { trace: opts.trace } : {}),
-            cluster: state,
-            command: opts.command ?? ['netdiag', 'read', ...files],
-            signal: s.abort.signal,
-          }),
+      // The diagnosis (its modules, its workers) starts once the first packets are on screen, or
+      // the captures are read when nothing draws them: before, it would delay that screen.
+      const firstScreen = Promise.race([drawn, s.loaded]);
+      s.analyzed = Promise.all([cluster, firstScreen])
+        .then(([state]) =>
+          s.abort.signal.aborted
+            ? { report: null, messages: [] }
+            : runAnalysis({
+                inputs,
+                ...(opts.decodeAs ? { decodeAs: opts.decodeAs } : {}),
+                ...(opts.nodeState !== undefined ? { nodeState: opts.nodeState } : {}),
+                ...(opts.trace !== undefined ? { trace: opts.trace } : {}),
+                cluster: state,
+                command: opts.command ?? ['netdiag', 'read', ...files],
+                signal: s.abort.signal,
+              }),
         )
         .then(
         (o) => s.analysisDone(o),
@@ -100,6 +125,14 @@ export class TuiSession {
       );
     }
     return s;
+  }
+
+  private onFirstScreen: (() => void) | null = null;
+
+  /** The UI has drawn its first screen of packets: the reading and the diagnosis may have the CPU now. */
+  firstScreenDrawn(): void {
+    this.onFirstScreen?.();
+    this.onFirstScreen = null;
   }
 
   /** Resolves when the cluster state is read (or at once when none was named). */
@@ -133,29 +166,60 @@ export class TuiSession {
   /** The cluster's name of an address, once cluster state is loaded. */
   names: ((address: string) => string | undefined) | null = null;
 
+  /** A live capture's state for the status line. */
+  liveStatus: (() => string) | null = null;
+  private liveFindings: Finding[] = [];
+  private ticker: NodeJS.Timeout | null = null;
+
   /** Follow a live capture; packets are shown as the feed reports them, redrawn at most every refreshMs. */
   static forLive(feed: LiveFeed, opts: SessionOptions = {}): TuiSession {
     const s = new TuiSession({ ...opts, analyze: false });
     const store = new CaptureStore(feed.label, feed.path, 0, s.reg, () => s.changed());
     s.stores.push(store);
+    if (feed.diagnosing) s.analysis = 'running';
+    if (feed.status) {
+      s.liveStatus = () => feed.status!();
+      // The elapsed time moves on while no packet comes.
+      s.ticker = setInterval(() => s.changed(), 1000);
+      s.ticker.unref();
+    }
     let attached: Promise<void> | null = null;
     s.unsubscribeLive = feed.subscribe({
       record: (off, sec, nsec) => {
-        attached ??= store.attachLive(sec, nsec).catch((e: unknown) => {
-          store.error = (e as Error).message;
-          s.changed();
-        });
+        attached ??= store.attachLive(sec, nsec).then(
+          () => s.changed(),
+          (e: unknown) => {
+            store.error = (e as Error).message;
+            s.changed();
+          },
+        );
         store.append(off);
         s.changed();
       },
       end: (error) => {
         if (error) s.messages.push(error);
         store.endLive();
+        if (s.ticker) clearInterval(s.ticker);
+        s.changed();
+      },
+      findings: (found) => void s.liveFound(found, opts.command ?? ['netdiag', 'capture']),
+      message: (text) => {
+        s.messages.push(text);
         s.changed();
       },
     });
     store.status = 'live';
     return s;
+  }
+
+  /** Findings pushed by a live diagnosis join the report the Findings view shows, ranked. */
+  private async liveFound(found: Finding[], command: string[]): Promise<void> {
+    this.liveFindings.push(...found);
+    const { liveReport } = await import('./live-report.js');
+    this.report = liveReport(this.liveFindings, command);
+    this.analysis = 'done';
+    this.changed();
+    this.throttle.flush();
   }
 
   /** Resolves when every capture has been indexed. */
@@ -195,6 +259,7 @@ export class TuiSession {
   close(): void {
     this.abort.abort();
     this.throttle.cancel();
+    if (this.ticker) clearInterval(this.ticker);
     this.unsubscribeLive?.();
     for (const s of this.stores) s.close();
   }

@@ -44,7 +44,8 @@ export interface StatusLineProps {
 export function StatusLine({ session, store, cap, sel, set, cursor, view, width }: StatusLineProps) {
   const n = session.stores.length;
   const which = n > 1 ? `[${cap + 1}/${n}] ` : '';
-  const p = progress(store);
+  const live = session.liveStatus?.();
+  const p = live ? safe(live) : progress(store);
   const pos = view === 'packets' && set.length ? ` · ${cursor + 1}/${set.length}` : '';
   const brand = width >= 100 ? ' netdiag ·' : '';
   const left = `${brand} ${which}${safe(store.label)} · ${store.count} pkts${p ? ` (${p})` : ''}${selectionText(sel, set, store)}${pos}`;

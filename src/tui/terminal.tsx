@@ -1,29 +1,33 @@
-import { render } from 'ink';
-import { App } from './app.js';
+import { MOUSE_OFF, MOUSE_ON } from './key-chunks.js';
 import { safe } from './layout.js';
 import type { TuiInput, TuiTerminal } from './index.js';
 import { TuiSession } from './session.js';
 
-const ENTER = '\u001b[?1049h\u001b[H';
-// Leave the alternate screen, show the cursor, and turn off any mouse reporting.
-const LEAVE = '\u001b[?25h\u001b[?1049l';
+// The alternate screen, and the mouse wheel reported as escape sequences rather than
+// scrolling the terminal's own history.
+const ENTER = '\u001b[?1049h\u001b[H' + MOUSE_ON;
+// Mouse reporting off, the cursor shown, the alternate screen left.
+const LEAVE = MOUSE_OFF + '\u001b[?25h\u001b[?1049l';
 
 /**
- * The terminal UI on a terminal. Opens on the alternate screen and always leaves it (on q,
- * Ctrl-C, SIGTERM/SIGHUP, or an exception), so the shell comes back as it was. Resolves
- * with the exit code once the user quits.
+ * The terminal UI on a terminal. Opens on the alternate screen with mouse reporting on and
+ * always undoes both (on q, Ctrl-C, SIGTERM/SIGHUP, or an exception), so the shell comes
+ * back as it was. Resolves with the exit code once the user quits.
  */
 export async function runTerminal(input: TuiInput, term: TuiTerminal): Promise<number> {
   const session =
     'live' in input
       ? TuiSession.forLive(input.live, input.decodeAs ? { decodeAs: input.decodeAs } : {})
       : TuiSession.forFiles(input.files, {
+          firstScreen: true,
           ...(input.decodeAs ? { decodeAs: input.decodeAs } : {}),
           ...(input.nodeState !== undefined ? { nodeState: input.nodeState } : {}),
           ...(input.command ? { command: input.command } : {}),
           ...(input.cluster ? { cluster: input.cluster } : {}),
           ...(input.trace !== undefined ? { trace: input.trace } : {}),
         });
+  // ink and the views load while the session reads the captures' first records.
+  const [{ render }, { App }] = await Promise.all([import('ink'), import('./app.js')]);
   const out = term.stdout;
   let restored = false;
   const restore = () => {

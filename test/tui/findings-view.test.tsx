@@ -1,9 +1,13 @@
+import './force-color.js';
 import { readFileSync } from 'node:fs';
+import { render } from 'ink-testing-library';
 import { afterEach, describe, expect, it } from 'vitest';
+import { FindingsView } from '../../src/tui/findings-view.js';
 import { tsharkRows } from '../lab/tshark.js';
-import { KEY, listedNumbers, mount, openSession, selectedLines, STALE_FDB, type Mounted } from './tui-harness.js';
+import { nameInCluster } from './cluster-fixture.js';
+import { KEY, listedNumbers, mount, openSession, plain, selectedLines, STALE_FDB, type Mounted } from './tui-harness.js';
 
-const truth = JSON.parse(readFileSync(`${STALE_FDB}truth.json`, 'utf8')) as { component: string; node: string };
+const truth = JSON.parse(readFileSync(`${STALE_FDB}truth.json`, 'utf8')) as { component: string; node: string; nodeName: string };
 const files = ['pod-a.pcap', 'node1-underlay.pcap', 'node2-underlay.pcap', 'node3-underlay.pcap'].map((f) => STALE_FDB + f);
 
 let ui: Mounted | null = null;
@@ -16,7 +20,8 @@ describe('Findings view', () => {
     const lines = f.split('\n');
     // The lab's injected fault (truth.json) is the top finding, on the node it was injected on.
     expect(lines[1]).toMatch(/1\. ERROR/);
-    expect(f).toContain(`${truth.component} · node ${truth.node}`);
+    expect(f).toContain(`${truth.component} · node ${truth.node} ·`);
+    expect(f).not.toContain(`(${truth.nodeName})`);
     expect(f).toMatch(/Evidence/);
     expect(f).toMatch(/\$ bridge fdb/);
     expect(lines.length).toBeLessThanOrEqual(23);
@@ -76,5 +81,31 @@ describe('Findings view', () => {
     expect(ui.frame()).toMatch(/Diagnosing 4 captures/);
     await ui.press('2');
     expect(listedNumbers(ui.frame())[0]).toBe(1);
+  });
+
+  it('with cluster state, names the finding\'s node and the addresses in its text', async () => {
+    ui = await mount(await openSession(files, { cluster: { clusterState: `${STALE_FDB}k8s` } }));
+    const f = await ui.waitFor((s) => s.includes('1. ERROR'), 'the findings');
+    expect(nameInCluster(STALE_FDB, truth.node)).toBe(truth.nodeName);
+    expect(f).toContain(`${truth.component} · node ${truth.nodeName} (${truth.node}) ·`);
+    // The detail speaks of the node the frames wrongly go to (node3 in truth.json) by its name too.
+    const detail = f.split('\n').join(' ').replace(/\s+/g, ' ');
+    expect(detail).toContain(`198.18.0.3 (${nameInCluster(STALE_FDB, '198.18.0.3')})`);
+  });
+
+  it('draws node and pod names holding control characters and escape sequences as visible escapes', async () => {
+    const s = await openSession(files, { cluster: { clusterState: `${STALE_FDB}k8s` } });
+    const report = s.report!;
+    s.close();
+    const evil = 'node1\u001b[2J\u001b]0;owned\u0007\u009b31m';
+    const names = Object.fromEntries(Object.entries(report.names!).map(([ip, n]) => [ip, { ...n, name: n.name + '\u001b[2J\u001b]0;owned\u0007\u009b31m' }]));
+    const findings = report.findings.map((f) => ({ ...f, nodeName: evil }));
+    const r = render(<FindingsView report={{ ...report, names, findings }} analysis="done" captures={4} cursor={0} evidenceCursor={0} focus="list" width={80} height={22} />);
+    const frame = r.lastFrame() ?? '';
+    r.unmount();
+    expect(frame).not.toMatch(/\u001b\[2J|\u001b\]0;|\u0007|\u009b/);
+    const text = plain(frame).split('\n').join(' ').replace(/\s+/g, ' ');
+    expect(text).toContain(`node node1\\x1b[2J\\x1b]0;owned\\x07\\x9b31m (${truth.node})`);
+    expect(text).toMatch(/198\.18\.0\.3 \(node3\\x1b\[2J\\x1b\]0;owned\\x07\\x9b31m\)/);
   });
 });

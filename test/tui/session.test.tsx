@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,6 +7,7 @@ import { PcapWriter } from '../../src/capture/writer.js';
 import { compileFilter } from '../../src/filter/index.js';
 import { FilterScan } from '../../src/tui/packet-set.js';
 import { TuiSession, type LiveListener } from '../../src/tui/session.js';
+import { generateCapture } from '../../bench/generate.js';
 import { udpPacket } from '../commands/harness.js';
 import { listedNumbers, mount, selectedLines } from './tui-harness.js';
 
@@ -99,3 +101,30 @@ describe('live session', () => {
   });
 });
 
+
+describe('a session a terminal will draw', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'netdiag-tui-first-screen-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('reads past the first chunk of a large capture only once the first screen is drawn, then all of it', async () => {
+    const file = join(dir, 'large.pcap');
+    // Larger than the reader's first 8 MiB chunk.
+    await generateCapture({ packets: 20_000 }, file);
+    const total = Number(execFileSync('capinfos', ['-c', '-M', file], { encoding: 'utf8' }).match(/Number of packets:\s+(\d+)/)![1]);
+    const s = TuiSession.forFiles([file], { analyze: false, firstScreen: true });
+    const store = s.stores[0]!;
+    try {
+      await new Promise((r) => setTimeout(r, 300));
+      const first = store.count;
+      expect(first).toBeGreaterThan(0);
+      expect(first).toBeLessThan(total);
+      await new Promise((r) => setTimeout(r, 200));
+      expect(store.count).toBe(first);
+      s.firstScreenDrawn();
+      await s.loaded;
+      expect(store.count).toBe(total);
+    } finally {
+      s.close();
+    }
+  });
+});

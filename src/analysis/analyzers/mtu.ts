@@ -90,6 +90,10 @@ function lost(p: PathSizes, size: number, packet: number): void {
   if (p.lostPackets.length < 10) p.lostPackets.push(packet);
 }
 
+function copyPath(p: PathSizes): PathSizes {
+  return { ...p, lostPackets: p.lostPackets.slice(), deliveredPackets: p.deliveredPackets.slice() };
+}
+
 function underlayMtu(model: Model, nodeIp: string | null): number {
   if (!model.nodeState || !nodeIp) return DEFAULT_UNDERLAY_MTU;
   for (const n of model.nodeState.nodes) {
@@ -210,8 +214,11 @@ export const mtuAnalyzer = defineAnalyzer<State, MtuResult>({
     if (fr.packets.length < 10) fr.packets.push(p.number);
   },
   finish: (s, ctx) => {
-    for (const e of s.echoes.values()) lost(e.path, e.size, e.packet);
-    return { capture: ctx.capture, fragments: [...s.frags.values()], paths: [...s.paths.values()].filter((x) => x.lostCount > 0 || x.deliveredCount > 0) };
+    // Echoes still unanswered count as lost on copies: a live capture asks for results midway, and a reply may yet come.
+    const paths = new Map([...s.paths.values()].map((p) => [p, copyPath(p)]));
+    for (const e of s.echoes.values()) lost(paths.get(e.path)!, e.size, e.packet);
+    const fragments = [...s.frags.values()].map((fr) => ({ ...fr, packets: fr.packets.slice() }));
+    return { capture: ctx.capture, fragments, paths: [...paths.values()].filter((x) => x.lostCount > 0 || x.deliveredCount > 0) };
   },
   diagnose(results, model) {
     const findings: Finding[] = [];

@@ -23,7 +23,16 @@ export interface LiveFileOptions {
   statsNow?: () => LiveStats[];
   /** Chunk buffered before a write (default 256 KiB). */
   chunkSize?: number;
+  /**
+   * Told of each record once its bytes are in the file (at `flush`/`finish`): a reader may
+   * then read it by offset while the file grows. Classic pcap without a ring only: a
+   * record's offset must name one place in one file.
+   */
+  onFlushed?: FlushedRecordListener;
 }
+
+/** A record now readable in the file: its byte offset and its timestamp. */
+export type FlushedRecordListener = (fileOffset: number, tsSec: number, tsNsec: number) => void;
 
 /** The capture file format asked for: --format, else the name (.pcapng/.ntar, .pcap/.cap), else pcapng for several interfaces. */
 export function formatFor(path: string, asked: LiveFileFormat | undefined, interfaceCount: number): LiveFileFormat {
@@ -52,10 +61,16 @@ export class LiveFileWriter {
   private closed = false;
   /** Packets written, in all files. */
   packets = 0;
+  // Records written but not yet announced to onFlushed, as parallel columns: no object per packet.
+  private pendingOffset = new Float64Array(0);
+  private pendingSec = new Float64Array(0);
+  private pendingNsec = new Uint32Array(0);
+  private pending = 0;
 
   constructor(private readonly o: LiveFileOptions) {
     const problem = formatProblem(o.format, o.interfaces);
     if (problem !== null) throw new Error(problem);
+    if (o.onFlushed && (o.format !== 'pcap' || o.ring || o.path === '-')) throw new Error('record offsets are reported for a classic pcap file without a ring only');
     this.started = nowTs();
     this.open();
   }
@@ -103,17 +118,52 @@ export class LiveFileWriter {
     const ts = this.ts;
     ts.sec = rec.tsSec;
     ts.nsec = rec.tsNsec;
+    const at = this.bytesWritten;
     if (this.pcap !== null) this.pcap.writePacket(ts, rec.buf, rec.off, rec.capLen, rec.wireLen);
     else this.ng!.writePacket(rec.ifIndex, ts, rec.buf, rec.off, rec.capLen, rec.wireLen);
+    if (this.o.onFlushed) {
+      this.remember(at, rec.tsSec, rec.tsNsec);
+      // Bounded however rarely the owner flushes: a full backlog is written out and announced.
+      if (this.pending >= 65536) this.flush();
+    }
     this.packetsInFile++;
     this.packets++;
   };
+
+  private remember(fileOffset: number, tsSec: number, tsNsec: number): void {
+    if (this.pending === this.pendingOffset.length) {
+      const size = Math.max(1024, this.pending * 2);
+      const offset = new Float64Array(size);
+      const sec = new Float64Array(size);
+      const nsec = new Uint32Array(size);
+      offset.set(this.pendingOffset);
+      sec.set(this.pendingSec);
+      nsec.set(this.pendingNsec);
+      this.pendingOffset = offset;
+      this.pendingSec = sec;
+      this.pendingNsec = nsec;
+    }
+    const k = this.pending++;
+    this.pendingOffset[k] = fileOffset;
+    this.pendingSec[k] = tsSec;
+    this.pendingNsec[k] = tsNsec;
+  }
+
+  /** Tell onFlushed about the records written out so far. */
+  private announce(): void {
+    const fn = this.o.onFlushed;
+    const n = this.pending;
+    if (!fn || n === 0) return;
+    this.pending = 0;
+    for (let k = 0; k < n; k++) fn(this.pendingOffset[k]!, this.pendingSec[k]!, this.pendingNsec[k]!);
+  }
 
   /** Hand buffered records to the file now (the file stays valid: whole records only). */
   flush(): void {
     if (this.closed) return;
     this.pcap?.flush();
     this.ng?.flush();
+    this.announce();
   }
 
   private rotate(stats: LiveStats[] | null): void {
@@ -138,6 +188,7 @@ export class LiveFileWriter {
     if (this.closed) return;
     this.closeFile(end?.stats ?? null);
     this.closed = true;
+    this.announce();
   }
 }
 

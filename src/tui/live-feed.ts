@@ -1,0 +1,96 @@
+import type { Finding } from '../analysis/finding.js';
+import type { LiveFeed, LiveListener } from './session.js';
+
+/**
+ * The capturing side's end of a live UI: records are announced here once their bytes are
+ * in the spool file (`record` fits LiveFileWriter's onFlushed), findings as the live
+ * diagnosis finds them. The UI subscribes only once it has loaded, while the capture is
+ * already running, so what comes before is kept (offsets in typed arrays) and replayed to
+ * the first subscriber.
+ */
+export class CaptureFeed implements LiveFeed {
+  private listeners: readonly LiveListener[] = [];
+  private subscribed = false;
+  private earlyOffset = new Float64Array(0);
+  private earlySec = new Float64Array(0);
+  private earlyNsec = new Uint32Array(0);
+  private early = 0;
+  private readonly found: Finding[] = [];
+  private readonly notes: string[] = [];
+  private ended: { error: string | undefined } | null = null;
+
+  constructor(
+    readonly label: string,
+    readonly path: string,
+    private readonly o: { diagnosing?: boolean; status?: () => string } = {},
+  ) {}
+
+  get diagnosing(): boolean {
+    return this.o.diagnosing === true;
+  }
+
+  status(): string {
+    return this.o.status?.() ?? '';
+  }
+
+  readonly record = (fileOffset: number, tsSec: number, tsNsec: number): void => {
+    if (!this.subscribed) return this.keep(fileOffset, tsSec, tsNsec);
+    const ls = this.listeners;
+    for (let i = 0; i < ls.length; i++) ls[i]!.record(fileOffset, tsSec, tsNsec);
+  };
+
+  private keep(fileOffset: number, tsSec: number, tsNsec: number): void {
+    if (this.early === this.earlyOffset.length) {
+      const size = Math.max(1024, this.early * 2);
+      const offset = new Float64Array(size);
+      const sec = new Float64Array(size);
+      const nsec = new Uint32Array(size);
+      offset.set(this.earlyOffset);
+      sec.set(this.earlySec);
+      nsec.set(this.earlyNsec);
+      this.earlyOffset = offset;
+      this.earlySec = sec;
+      this.earlyNsec = nsec;
+    }
+    const k = this.early++;
+    this.earlyOffset[k] = fileOffset;
+    this.earlySec[k] = tsSec;
+    this.earlyNsec[k] = tsNsec;
+  }
+
+  findings(found: Finding[]): void {
+    if (found.length === 0) return;
+    this.found.push(...found);
+    for (const l of this.listeners) l.findings?.(found);
+  }
+
+  message(text: string): void {
+    this.notes.push(text);
+    for (const l of this.listeners) l.message?.(text);
+  }
+
+  /** The capture has stopped; every record is announced. */
+  end(error?: string): void {
+    if (this.ended) return;
+    this.ended = { error };
+    for (const l of this.listeners) l.end(error);
+  }
+
+  subscribe(listener: LiveListener): () => void {
+    if (!this.subscribed) {
+      this.subscribed = true;
+      for (let k = 0; k < this.early; k++) listener.record(this.earlyOffset[k]!, this.earlySec[k]!, this.earlyNsec[k]!);
+      this.early = 0;
+      this.earlyOffset = new Float64Array(0);
+      this.earlySec = new Float64Array(0);
+      this.earlyNsec = new Uint32Array(0);
+    }
+    for (const m of this.notes) listener.message?.(m);
+    if (this.found.length) listener.findings?.(this.found.slice());
+    if (this.ended) listener.end(this.ended.error);
+    this.listeners = [...this.listeners, listener];
+    return () => {
+      this.listeners = this.listeners.filter((l) => l !== listener);
+    };
+  }
+}
