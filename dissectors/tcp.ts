@@ -3,7 +3,7 @@ import { field } from '../src/decode/define.js';
 import { u8, u16, u32 } from '../src/decode/bytes.js';
 import type { FieldSink } from '../src/decode/field-sink.js';
 import type { PacketView } from '../src/decode/packet-view.js';
-import type { Registry } from '../src/decode/registry.js';
+import { OCCUPANCY_SHIFT, type Registry } from '../src/decode/registry.js';
 import { AUX_QUOTED } from './ipv4.js';
 import { CHECKSUM_STATUS_NAMES, CHECKSUM_UNVERIFIED, l4ChecksumStatus } from './l4-checksum.js';
 
@@ -45,6 +45,7 @@ export const TCPOPT_SACK = 5;
 export const TCPOPT_TIMESTAMP = 8;
 
 let ports: Uint16Array = new Uint16Array(0);
+let portsUsed: Uint8Array = new Uint8Array(0);
 let IP = -1;
 let IPV6 = -1;
 let A_HDRLEN = 0;
@@ -454,6 +455,7 @@ export const tcp: ProtocolModule = {
     ],
     init(reg: Registry) {
       ports = reg.table('tcp.port');
+      portsUsed = reg.occupied('tcp.port');
       IP = reg.has('ip') ? reg.id('ip') : -1;
       IPV6 = reg.has('ipv6') ? reg.id('ipv6') : -1;
       A_HDRLEN = reg.anomaly('tcp.hdr_len_bad');
@@ -497,7 +499,7 @@ export const tcp: ProtocolModule = {
       // and both directions of a connection pick the same protocol.
       const lo = sport < dport ? sport : dport;
       const hi = sport < dport ? dport : sport;
-      const next = (lo !== 0 ? ports[lo]! : 0) || ports[hi]!;
+      const next = (lo !== 0 && portsUsed[lo >> OCCUPANCY_SHIFT] !== 0 ? ports[lo]! : 0) || (portsUsed[hi >> OCCUPANCY_SHIFT] !== 0 ? ports[hi]! : 0);
       if (next !== 0) p.setNext(next, s + hlen, e);
     },
     summary(p, i) {

@@ -2,7 +2,7 @@ import type { ProtocolModule } from '../src/decode/dissector.js';
 import { field, fixed } from '../src/decode/define.js';
 import { u16 } from '../src/decode/bytes.js';
 import type { PacketView } from '../src/decode/packet-view.js';
-import type { Registry } from '../src/decode/registry.js';
+import { OCCUPANCY_SHIFT, type Registry } from '../src/decode/registry.js';
 import { udpChecksumStatusField } from './l4-checksum.js';
 
 /*
@@ -11,6 +11,7 @@ import { udpChecksumStatusField } from './l4-checksum.js';
  * |            Length             |           Checksum            |
  */
 let ports: Uint16Array = new Uint16Array(0);
+let portsUsed: Uint8Array = new Uint8Array(0);
 let A_LEN = 0;
 
 const whole = (p: PacketView, i: number) => p.hdrEnd[i]! - p.start[i]! >= 8;
@@ -38,6 +39,7 @@ export const udp: ProtocolModule = {
     ],
     init(reg: Registry) {
       ports = reg.table('udp.port');
+      portsUsed = reg.occupied('udp.port');
       A_LEN = reg.anomaly('udp.length_bad');
     },
     decode(p, i) {
@@ -63,7 +65,7 @@ export const udp: ProtocolModule = {
       // and both directions of a conversation pick the same protocol.
       const lo = sport < dport ? sport : dport;
       const hi = sport < dport ? dport : sport;
-      const next = (lo !== 0 ? ports[lo]! : 0) || ports[hi]!;
+      const next = (lo !== 0 && portsUsed[lo >> OCCUPANCY_SHIFT] !== 0 ? ports[lo]! : 0) || (portsUsed[hi >> OCCUPANCY_SHIFT] !== 0 ? ports[hi]! : 0);
       if (next !== 0 && end > s + 8) p.setNext(next, s + 8, end);
     },
     summary(p, i) {

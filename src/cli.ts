@@ -31,7 +31,21 @@ export async function main(argv: string[]): Promise<void> {
       process.stderr.write(`netdiag: ${msg}\nRun netdiag --help for usage.\n`);
       process.exit(2);
     });
+  skipHelpPrerender(cli);
   await cli.parseAsync();
+}
+
+/**
+ * yargs renders a command's whole help text as soon as it has started the command's
+ * handler, in case the handler asks for it later; netdiag's handlers never do, and the
+ * rendering (cliui measuring every option's description) was about a tenth of a small
+ * read's start-up. The hook is internal to yargs, so an upgrade that drops it costs only
+ * the time.
+ */
+function skipHelpPrerender(cli: object): void {
+  const internal = (cli as { getInternalMethods?: () => { getUsageInstance?: () => { cacheHelpMessage?: unknown } } }).getInternalMethods?.();
+  const usage = internal?.getUsageInstance?.();
+  if (usage && typeof usage.cacheHelpMessage === 'function') usage.cacheHelpMessage = () => {};
 }
 
 function invokedDirectly(): boolean {

@@ -4,9 +4,10 @@ import { TUNNEL_NAMES, type PacketFacts } from './facts.js';
 /**
  * The flow table: outer path + tunnel id + inner 5-tuple → counters and TCP health.
  *
- * Hot-path design: a flow is a row in parallel typed arrays, found through a numeric hash
- * with collision chains; nothing is allocated per packet and memory is fixed by the
- * capacity. When the table is full the least recently seen of a few sampled flows is
+ * Hot-path design: a flow is a row number into a few typed arrays (its key words, and its
+ * counters packed into one row of doubles and one of 32-bit words), found through a
+ * numeric hash with collision chains; nothing is allocated per packet and memory is fixed
+ * by the capacity. When the table is full the least recently seen of a few sampled flows is
  * evicted and counted, so a scan of millions of flows stays bounded and says so.
  *
  * Both directions of a conversation share one row: the endpoints are ordered
@@ -19,6 +20,7 @@ import { TUNNEL_NAMES, type PacketFacts } from './facts.js';
  * bits. A lookup compares one contiguous row instead of reading seven arrays.
  */
 const KEY_WORDS = 20;
+const INITIAL_BUCKETS = 4096;
 const NIL = -1;
 /** Beyond this many live flows, only the flows the report and the analyzers read are materialized. */
 export const FLOW_DETAIL_LIMIT = 4096;
@@ -63,6 +65,41 @@ function mix(h: number, v: number): number {
   h = Math.imul(h ^ v, 0x9e3779b1);
   return (h ^ (h >>> 15)) | 0;
 }
+
+/**
+ * A flow's per-packet counters live in two rows instead of one array per counter: the
+ * doubles in `d` (one 64-byte line per flow) and the 32-bit counters in `w`, those every
+ * packet touches first, then the TCP ones, then those read only at the end. Names ending
+ * in a pair hold one value per direction (offset + dir).
+ */
+const D_PACKETS = 0; // pair
+const D_BYTES = 2; // pair
+const D_SEQ_END = 4; // pair: highest seq+len seen, NaN before any
+const D_LAST_TIME = 6;
+const D_STRIDE = 8;
+const W_MAX_INNER = 0; // pair
+const W_MAX_OUTER = 2; // pair
+const W_SEEN_DIR = 4; // pair: bit 0 seen arriving at the capturing host, bit 1 seen leaving it
+const W_LAST_PACKET = 6;
+const W_HIST = 7; // SIZE_BUCKETS.length
+const W_DATA = 16; // pair
+/** Size of the segment that set seqEnd, per direction: when it is acknowledged, that size got through. */
+const W_LAST_SEG_SIZE = 18; // pair
+const W_LAST_SEG_RETRANS = 20; // pair
+const W_RETRANS = 22; // pair
+const W_ZERO_WIN = 24; // pair
+const W_RST = 26; // pair, 16-bit count
+const W_SYN = 28; // 16-bit count
+const W_SYN_ACK = 29; // 16-bit count
+const W_FIN = 30; // 16-bit count
+const W_HANDSHAKE_ACK = 31;
+const W_MAX_ACKED = 32;
+const W_MSS = 33; // pair
+const W_ICMP_ERRORS = 35;
+const W_MAX_RETRANS = 36;
+const W_FIRST_PACKET = 37;
+const W_INITIATOR_IS_B = 38;
+const W_STRIDE = 40;
 
 const MEASURE_OUTER = 0;
 const MEASURE_INNER = 1;
@@ -145,8 +182,10 @@ export class FlowTable {
   size = 0;
   evicted = 0;
   evictedPackets = 0;
-  private readonly buckets: Int32Array;
-  private readonly mask: number;
+  /** Bucket heads: grown with the live flows (at most half full) up to twice the capacity, so a capture of a few thousand flows looks up in a table that stays in cache. */
+  private buckets: Int32Array;
+  private mask: number;
+  private readonly maxBuckets: number;
   private readonly chain: Int32Array;
   private readonly hash: Int32Array;
   private readonly keys: Uint32Array;
@@ -156,38 +195,12 @@ export class FlowTable {
   private readonly tunnelKind: Uint8Array;
   private readonly tunnelId: Float64Array; // GRE keys use all 32 bits; -1 is none
   private readonly iface: Float64Array;
-  /** Per direction: bit 0 seen arriving at the capturing host, bit 1 seen leaving it. */
-  private readonly seenDir: Uint8Array;
-  private readonly initiatorIsB: Uint8Array;
-  private readonly packets: Float64Array; // 2 per flow
-  private readonly bytes: Float64Array;
   private readonly firstTime: Float64Array;
-  private readonly lastTime: Float64Array;
-  private readonly firstPacket: Int32Array;
-  private readonly lastPacket: Int32Array;
-  private readonly maxInner: Uint32Array; // 2 per flow
-  private readonly maxOuter: Uint32Array; // 2 per flow
-  private readonly hist: Uint32Array; // SIZE_BUCKETS per flow
-  private readonly outerSeen: Uint8Array; // per direction: outer addresses recorded
-  // TCP
-  private readonly syn: Uint16Array;
-  private readonly synAck: Uint16Array;
-  private readonly rst: Uint16Array; // 2
-  private readonly fin: Uint16Array;
-  private readonly retrans: Uint32Array; // 2
-  private readonly maxRetransSize: Uint32Array;
+  /** The counters every packet touches, one row per flow (see D_* and W_*): a packet reads two or three cache lines instead of twenty arrays. */
+  private readonly d: Float64Array;
+  private readonly w: Uint32Array;
   private readonly retransPk: Int32Array; // EVIDENCE_PER_FLOW
-  private readonly zeroWin: Uint32Array; // 2
-  private readonly mss: Uint16Array; // 2
-  private readonly seqEnd: Float64Array; // 2: highest seq+len seen, NaN before any
   private readonly synTimes: Float64Array; // SYN_TIMES
-  private readonly handshakeAck: Uint8Array;
-  private readonly dataPackets: Uint32Array; // 2
-  private readonly maxAckedSize: Uint32Array;
-  /** Size of the segment that set seqEnd, per direction: when it is acknowledged, that size got through. */
-  private readonly lastSegSize: Uint32Array;
-  private readonly lastSegRetrans: Uint8Array;
-  private readonly icmpErrors: Uint32Array;
   private free: number;
 
   constructor(capacity = 131072) {
@@ -195,8 +208,10 @@ export class FlowTable {
     this.capacity = c;
     let nb = 1;
     while (nb < c * 2) nb <<= 1;
-    this.buckets = new Int32Array(nb).fill(NIL);
-    this.mask = nb - 1;
+    this.maxBuckets = nb;
+    const first = Math.min(nb, INITIAL_BUCKETS);
+    this.buckets = new Int32Array(first).fill(NIL);
+    this.mask = first - 1;
     this.chain = new Int32Array(c).fill(NIL);
     this.hash = new Int32Array(c);
     this.keys = new Uint32Array(c * KEY_WORDS);
@@ -206,35 +221,11 @@ export class FlowTable {
     this.tunnelKind = new Uint8Array(c);
     this.tunnelId = new Float64Array(c);
     this.iface = new Float64Array(c);
-    this.seenDir = new Uint8Array(c * 2);
-    this.initiatorIsB = new Uint8Array(c);
-    this.packets = new Float64Array(c * 2);
-    this.bytes = new Float64Array(c * 2);
     this.firstTime = new Float64Array(c);
-    this.lastTime = new Float64Array(c);
-    this.firstPacket = new Int32Array(c);
-    this.lastPacket = new Int32Array(c);
-    this.maxInner = new Uint32Array(c * 2);
-    this.maxOuter = new Uint32Array(c * 2);
-    this.hist = new Uint32Array(c * SIZE_BUCKETS.length);
-    this.outerSeen = new Uint8Array(c);
-    this.syn = new Uint16Array(c);
-    this.synAck = new Uint16Array(c);
-    this.rst = new Uint16Array(c * 2);
-    this.fin = new Uint16Array(c);
-    this.retrans = new Uint32Array(c * 2);
-    this.maxRetransSize = new Uint32Array(c);
+    this.d = new Float64Array(c * D_STRIDE);
+    this.w = new Uint32Array(c * W_STRIDE);
     this.retransPk = new Int32Array(c * EVIDENCE_PER_FLOW);
-    this.zeroWin = new Uint32Array(c * 2);
-    this.mss = new Uint16Array(c * 2);
-    this.seqEnd = new Float64Array(c * 2);
     this.synTimes = new Float64Array(c * SYN_TIMES);
-    this.handshakeAck = new Uint8Array(c);
-    this.dataPackets = new Uint32Array(c * 2);
-    this.maxAckedSize = new Uint32Array(c);
-    this.lastSegSize = new Uint32Array(c * 2);
-    this.lastSegRetrans = new Uint8Array(c * 2);
-    this.icmpErrors = new Uint32Array(c);
     this.free = 0;
   }
 
@@ -332,43 +323,43 @@ export class FlowTable {
     this.tunnelId[row] = tid;
     this.iface[row] = ifc;
     this.keys.set(this.k, row * KEY_WORDS);
+    this.firstTime[row] = time;
+    const d = row * D_STRIDE;
+    const w = row * W_STRIDE;
+    this.d.fill(0, d, d + D_STRIDE);
+    this.d[d + D_SEQ_END] = NaN;
+    this.d[d + D_SEQ_END + 1] = NaN;
+    this.w.fill(0, w, w + W_STRIDE);
     // The initiator is whoever sends a lone SYN, else whoever sends first.
     const synOnly = f.l4 >= 0 && (f.tcpFlags & (TCP_SYN | TCP_ACK)) === TCP_SYN;
     const synAckOnly = f.l4 >= 0 && (f.tcpFlags & (TCP_SYN | TCP_ACK)) === (TCP_SYN | TCP_ACK);
-    this.initiatorIsB[row] = synAckOnly ? (dir === 0 ? 1 : 0) : synOnly ? dir : dir;
-    this.firstTime[row] = time;
-    this.firstPacket[row] = number;
-    for (let d = 0; d < 2; d++) {
-      const j = row * 2 + d;
-      this.packets[j] = 0;
-      this.bytes[j] = 0;
-      this.maxInner[j] = 0;
-      this.maxOuter[j] = 0;
-      this.rst[j] = 0;
-      this.retrans[j] = 0;
-      this.zeroWin[j] = 0;
-      this.mss[j] = 0;
-      this.seqEnd[j] = NaN;
-      this.dataPackets[j] = 0;
-      this.lastSegSize[j] = 0;
-      this.lastSegRetrans[j] = 0;
-      this.seenDir[j] = 0;
-    }
-    this.hist.fill(0, row * SIZE_BUCKETS.length, (row + 1) * SIZE_BUCKETS.length);
+    this.w[w + W_INITIATOR_IS_B] = synAckOnly ? (dir === 0 ? 1 : 0) : synOnly ? dir : dir;
+    this.w[w + W_FIRST_PACKET] = number;
     this.retransPk.fill(0, row * EVIDENCE_PER_FLOW, (row + 1) * EVIDENCE_PER_FLOW);
     this.synTimes.fill(0, row * SYN_TIMES, (row + 1) * SYN_TIMES);
-    this.outerSeen[row] = 0;
-    this.syn[row] = 0;
-    this.synAck[row] = 0;
-    this.fin[row] = 0;
-    this.maxRetransSize[row] = 0;
-    this.handshakeAck[row] = 0;
-    this.maxAckedSize[row] = 0;
-    this.icmpErrors[row] = 0;
+    if (this.size * 2 > this.buckets.length && this.buckets.length < this.maxBuckets) this.grow();
     const bucket = h & this.mask;
     this.chain[row] = this.buckets[bucket]!;
     this.buckets[bucket] = row;
     return row;
+  }
+
+  /** Twice the buckets, every live row relinked (its hash is kept, so nothing is rehashed). */
+  private grow(): void {
+    const old = this.buckets;
+    const buckets = new Int32Array(old.length * 2).fill(NIL);
+    const mask = buckets.length - 1;
+    for (let b = 0; b < old.length; b++) {
+      for (let row = old[b]!; row !== NIL; ) {
+        const next = this.chain[row]!;
+        const bucket = this.hash[row]! & mask;
+        this.chain[row] = buckets[bucket]!;
+        buckets[bucket] = row;
+        row = next;
+      }
+    }
+    this.buckets = buckets;
+    this.mask = mask;
   }
 
   /** Evict the least recently seen of 8 sampled rows (approximate LRU, constant time). */
@@ -379,13 +370,14 @@ export class FlowTable {
     for (let s = 0; s < 8; s++) {
       x = (Math.imul(x, 1103515245) + 12345) >>> 0;
       const r = x % this.capacity;
-      if (this.lastTime[r]! < oldest) {
-        oldest = this.lastTime[r]!;
+      const t = this.d[r * D_STRIDE + D_LAST_TIME]!;
+      if (t < oldest) {
+        oldest = t;
         victim = r;
       }
     }
     this.evicted++;
-    this.evictedPackets += this.packets[victim * 2]! + this.packets[victim * 2 + 1]!;
+    this.evictedPackets += this.totalPackets(victim);
     this.unlink(victim);
     this.size--;
     return victim;
@@ -405,66 +397,71 @@ export class FlowTable {
   }
 
   private update(row: number, dir: number, f: PacketFacts, time: number, number: number, wireLen: number): void {
-    const j = row * 2 + dir;
-    this.packets[j]!++;
-    if (f.direction) this.seenDir[j]! |= f.direction;
-    this.bytes[j] = this.bytes[j]! + wireLen;
-    this.lastTime[row] = time;
-    this.lastPacket[row] = number;
+    const d = this.d;
+    const w = this.w;
+    const dr = row * D_STRIDE;
+    const wr = row * W_STRIDE;
+    d[dr + D_PACKETS + dir]!++;
+    if (f.direction) w[wr + W_SEEN_DIR + dir]! |= f.direction;
+    d[dr + D_BYTES + dir] = d[dr + D_BYTES + dir]! + wireLen;
+    d[dr + D_LAST_TIME] = time;
+    w[wr + W_LAST_PACKET] = number;
     const inner = f.innerIpLen;
-    if (inner > this.maxInner[j]!) this.maxInner[j] = inner;
-    if (f.tunnelKind !== 0 && f.outerIpLen > this.maxOuter[j]!) this.maxOuter[j] = f.outerIpLen;
-    this.hist[row * SIZE_BUCKETS.length + (inner < BUCKET_OF_SIZE.length ? BUCKET_OF_SIZE[inner]! : SIZE_BUCKETS.length - 1)]!++;
-    if (f.icmp >= 0 && f.quotedIp >= 0) this.icmpErrors[row]!++;
+    if (inner > w[wr + W_MAX_INNER + dir]!) w[wr + W_MAX_INNER + dir] = inner;
+    if (f.tunnelKind !== 0 && f.outerIpLen > w[wr + W_MAX_OUTER + dir]!) w[wr + W_MAX_OUTER + dir] = f.outerIpLen;
+    w[wr + W_HIST + (inner < BUCKET_OF_SIZE.length ? BUCKET_OF_SIZE[inner]! : SIZE_BUCKETS.length - 1)]!++;
+    if (f.icmp >= 0 && f.quotedIp >= 0) w[wr + W_ICMP_ERRORS]!++;
     if (f.innerProto !== 6 || f.l4 < 0 || f.icmp >= 0) return;
     const flags = f.tcpFlags;
     if ((flags & TCP_SYN) !== 0) {
       if ((flags & TCP_ACK) === 0) {
-        const n = this.syn[row]!;
+        const n = w[wr + W_SYN]!;
         if (n < SYN_TIMES) this.synTimes[row * SYN_TIMES + n] = time;
-        this.syn[row] = n + 1;
-        if (n > 0) this.noteRetrans(row, j, number, inner);
-      } else this.synAck[row]!++;
-      if (f.tcpMss) this.mss[j] = f.tcpMss;
-    } else if ((flags & TCP_ACK) !== 0 && this.synAck[row]! > 0 && this.handshakeAck[row] === 0) {
-      this.handshakeAck[row] = 1;
+        w[wr + W_SYN] = (n + 1) & 0xffff;
+        if (n > 0) this.noteRetrans(row, dir, number, inner);
+      } else w[wr + W_SYN_ACK] = (w[wr + W_SYN_ACK]! + 1) & 0xffff;
+      if (f.tcpMss) w[wr + W_MSS + dir] = f.tcpMss;
+    } else if ((flags & TCP_ACK) !== 0 && w[wr + W_SYN_ACK]! > 0 && w[wr + W_HANDSHAKE_ACK] === 0) {
+      w[wr + W_HANDSHAKE_ACK] = 1;
     }
-    if ((flags & TCP_RST) !== 0) this.rst[j]!++;
-    if ((flags & TCP_FIN) !== 0) this.fin[row]!++;
-    if (f.tcpWindow === 0 && (flags & (TCP_SYN | TCP_RST)) === 0) this.zeroWin[j]!++;
+    if ((flags & TCP_RST) !== 0) w[wr + W_RST + dir] = (w[wr + W_RST + dir]! + 1) & 0xffff;
+    if ((flags & TCP_FIN) !== 0) w[wr + W_FIN] = (w[wr + W_FIN]! + 1) & 0xffff;
+    if (f.tcpWindow === 0 && (flags & (TCP_SYN | TCP_RST)) === 0) w[wr + W_ZERO_WIN + dir]!++;
     const len = f.payloadLen;
     if (len > 0) {
-      this.dataPackets[j]!++;
+      w[wr + W_DATA + dir]!++;
       const end = f.tcpSeq + len;
-      const prev = this.seqEnd[j]!;
+      const prev = d[dr + D_SEQ_END + dir]!;
       // Sequence space wraps at 2^32: compare by signed 32-bit difference.
       if (prev === prev && ((end - prev) | 0) <= 0) {
-        this.noteRetrans(row, j, number, inner);
-        if (((end - prev) | 0) === 0) this.lastSegRetrans[j] = 1;
+        this.noteRetrans(row, dir, number, inner);
+        if (((end - prev) | 0) === 0) w[wr + W_LAST_SEG_RETRANS + dir] = 1;
       } else {
-        this.seqEnd[j] = end >>> 0;
-        this.lastSegSize[j] = inner;
-        this.lastSegRetrans[j] = 0;
+        d[dr + D_SEQ_END + dir] = end >>> 0;
+        w[wr + W_LAST_SEG_SIZE + dir] = inner;
+        w[wr + W_LAST_SEG_RETRANS + dir] = 0;
       }
     }
     if ((flags & TCP_ACK) !== 0) {
       // An ACK covering the other side's newest segment proves a segment of that size got
       // through on its first try: the largest such size bounds the path MTU from below.
-      const rj = row * 2 + (1 - dir);
-      const rEnd = this.seqEnd[rj]!;
-      if (rEnd === rEnd && ((f.tcpAck - rEnd) | 0) >= 0 && this.lastSegRetrans[rj] === 0) {
-        const size = this.lastSegSize[rj]!;
-        if (size > this.maxAckedSize[row]!) this.maxAckedSize[row] = size;
+      const rdir = 1 - dir;
+      const rEnd = d[dr + D_SEQ_END + rdir]!;
+      if (rEnd === rEnd && ((f.tcpAck - rEnd) | 0) >= 0 && w[wr + W_LAST_SEG_RETRANS + rdir] === 0) {
+        const size = w[wr + W_LAST_SEG_SIZE + rdir]!;
+        if (size > w[wr + W_MAX_ACKED]!) w[wr + W_MAX_ACKED] = size;
       }
     }
   }
 
-  private noteRetrans(row: number, j: number, number: number, size: number): void {
+  private noteRetrans(row: number, dir: number, number: number, size: number): void {
     this.lastWasRetrans = true;
-    const n = this.retrans[j]! + this.retrans[j ^ 1]!;
-    this.retrans[j]!++;
+    const w = this.w;
+    const wr = row * W_STRIDE;
+    const n = w[wr + W_RETRANS]! + w[wr + W_RETRANS + 1]!;
+    w[wr + W_RETRANS + dir]!++;
     if (n < EVIDENCE_PER_FLOW) this.retransPk[row * EVIDENCE_PER_FLOW + n] = number;
-    if (size > this.maxRetransSize[row]!) this.maxRetransSize[row] = size;
+    if (size > w[wr + W_MAX_RETRANS]!) w[wr + W_MAX_RETRANS] = size;
   }
 
   /**
@@ -497,13 +494,23 @@ export class FlowTable {
     return live.filter((row) => keep[row] === 1);
   }
 
+  /** A row's 32-bit counter at `off` (end of pass). */
+  private wv(row: number, off: number): number {
+    return this.w[row * W_STRIDE + off]!;
+  }
+
+  /** A row's double at `off` (end of pass). */
+  private dv(row: number, off: number): number {
+    return this.d[row * D_STRIDE + off]!;
+  }
+
   private totalPackets(row: number): number {
-    return this.packets[row * 2]! + this.packets[row * 2 + 1]!;
+    return this.dv(row, D_PACKETS) + this.dv(row, D_PACKETS + 1);
   }
 
   /** Packets of the side that did not start the conversation. */
   private responderPackets(row: number): number {
-    return this.packets[row * 2 + 1 - this.initiatorIsB[row]!]!;
+    return this.dv(row, D_PACKETS + 1 - this.wv(row, W_INITIATOR_IS_B));
   }
 
   /** The report's trouble score (syn-only/reset handshakes, retransmissions, resets, no answer); 1 for lesser signs. */
@@ -512,11 +519,11 @@ export class FlowTable {
     if (this.proto[row] === 6) {
       const hs = this.handshake(row);
       if (hs === 'syn-only' || hs === 'reset') t += 100;
-      t += this.retrans[row * 2]! + this.retrans[row * 2 + 1]!;
-      t += 10 * (this.rst[row * 2]! + this.rst[row * 2 + 1]!);
+      t += this.wv(row, W_RETRANS) + this.wv(row, W_RETRANS + 1);
+      t += 10 * (this.wv(row, W_RST) + this.wv(row, W_RST + 1));
     }
     if (this.responderPackets(row) === 0) t += 5;
-    if (t === 0 && (this.icmpErrors[row]! > 0 || this.zeroWin[row * 2]! + this.zeroWin[row * 2 + 1]! > 0)) t = 1;
+    if (t === 0 && (this.wv(row, W_ICMP_ERRORS) > 0 || this.wv(row, W_ZERO_WIN) + this.wv(row, W_ZERO_WIN + 1) > 0)) t = 1;
     return t;
   }
 
@@ -582,9 +589,9 @@ export class FlowTable {
     for (const row of live) {
       const base = row * KEY_WORDS;
       const tk = this.tunnelKind[row]!;
-      const byInitiator = this.initiatorIsB[row] === 0;
+      const byInitiator = this.wv(row, W_INITIATOR_IS_B) === 0;
       if (tk === 0) {
-        const acked = this.maxAckedSize[row]!;
+        const acked = this.wv(row, W_MAX_ACKED);
         if (acked === 0) continue;
         const a = ids.of(base);
         const b = ids.of(base + 4);
@@ -594,16 +601,16 @@ export class FlowTable {
       const nodeA = ids.of(base + 8);
       const nodeB = ids.of(base + 12);
       for (let d = 0; d < 2; d++) {
-        if (this.packets[row * 2 + d] === 0) continue;
+        if (this.dv(row, D_PACKETS + d) === 0) continue;
         const from = d === 0 ? nodeA : nodeB;
         const to = d === 0 ? nodeB : nodeA;
-        most(path(from, to, tk, MEASURE_OUTER), this.maxOuter[row * 2 + d]!, row);
-        most(path(from, to, tk, MEASURE_INNER), this.maxInner[row * 2 + d]!, row);
+        most(path(from, to, tk, MEASURE_OUTER), this.wv(row, W_MAX_OUTER + d), row);
+        most(path(from, to, tk, MEASURE_INNER), this.wv(row, W_MAX_INNER + d), row);
       }
       const from = byInitiator ? nodeA : nodeB;
       const to = byInitiator ? nodeB : nodeA;
-      if (this.maxAckedSize[row]! > 0) most(path(from, to, tk, MEASURE_ACKED), this.maxAckedSize[row]!, row);
-      const mss = Math.max(this.mss[row * 2]!, this.mss[row * 2 + 1]!);
+      if (this.wv(row, W_MAX_ACKED) > 0) most(path(from, to, tk, MEASURE_ACKED), this.wv(row, W_MAX_ACKED), row);
+      const mss = Math.max(this.wv(row, W_MSS), this.wv(row, W_MSS + 1));
       if (mss > 0) {
         most(path(from, to, tk, MEASURE_MSS), mss, row);
         first(path(from, to, tk, MEASURE_MSS), row, 1);
@@ -621,12 +628,12 @@ export class FlowTable {
   }
 
   private handshake(row: number): NonNullable<FlowSummary['tcp']>['handshake'] {
-    const syn = this.syn[row]!;
-    const synAck = this.synAck[row]!;
-    const responderRsts = this.rst[row * 2 + 1 - this.initiatorIsB[row]!]!;
+    const syn = this.wv(row, W_SYN);
+    const synAck = this.wv(row, W_SYN_ACK);
+    const responderRsts = this.wv(row, W_RST + 1 - this.wv(row, W_INITIATOR_IS_B));
     return syn === 0 && synAck === 0
       ? 'none'
-      : this.handshakeAck[row]
+      : this.wv(row, W_HANDSHAKE_ACK)
         ? 'complete'
         : responderRsts > 0 && synAck === 0
           ? 'reset'
@@ -643,15 +650,19 @@ export class FlowTable {
     const tunnelled = this.tunnelKind[row] !== 0;
     const oA = tunnelled ? addrString(keys, base + 8) : null;
     const oB = tunnelled ? addrString(keys, base + 12) : null;
-    const swap = this.initiatorIsB[row] === 1;
+    const swap = this.wv(row, W_INITIATOR_IS_B) === 1;
     const d0 = swap ? 1 : 0;
     const d1 = 1 - d0;
-    const pair = <T extends Float64Array | Uint32Array | Uint16Array>(arr: T): [number, number] => [arr[row * 2 + d0]!, arr[row * 2 + d1]!];
+    const wr = row * W_STRIDE;
+    const dr = row * D_STRIDE;
+    const pair = (arr: Float64Array | Uint32Array, at: number): [number, number] => [arr[at + d0]!, arr[at + d1]!];
+    const wPair = (off: number) => pair(this.w, wr + off);
+    const dPair = (off: number) => pair(this.d, dr + off);
     const proto = this.proto[row]!;
     const isTcp = proto === 6;
-    const syn = this.syn[row]!;
-    const synAck = this.synAck[row]!;
-    const rsts = pair(this.rst);
+    const syn = this.wv(row, W_SYN);
+    const synAck = this.wv(row, W_SYN_ACK);
+    const rsts = wPair(W_RST);
     const retransPackets: number[] = [];
     for (let e = 0; e < EVIDENCE_PER_FLOW; e++) {
       const pk = this.retransPk[row * EVIDENCE_PER_FLOW + e]!;
@@ -662,7 +673,7 @@ export class FlowTable {
     const handshake = this.handshake(row);
     const protoName = proto === 6 ? 'tcp' : proto === 17 ? 'udp' : proto === 1 ? 'icmp' : proto === 58 ? 'icmpv6' : `ip-proto-${proto}`;
     const hist: number[] = [];
-    for (let e = 0; e < SIZE_BUCKETS.length; e++) hist.push(this.hist[row * SIZE_BUCKETS.length + e]!);
+    for (let e = 0; e < SIZE_BUCKETS.length; e++) hist.push(this.wv(row, W_HIST + e));
     const sport = swap ? this.portB[row]! : this.portA[row]!;
     const dport = swap ? this.portA[row]! : this.portB[row]!;
     return {
@@ -676,36 +687,36 @@ export class FlowTable {
       tunnel: TUNNEL_NAMES[this.tunnelKind[row]!] ?? 'none',
       tunnelId: this.tunnelId[row]!,
       iface: this.iface[row]!,
-      local: localSide(this.seenDir[row * 2 + d0]!, this.seenDir[row * 2 + d1]!),
+      local: localSide(this.wv(row, W_SEEN_DIR + d0), this.wv(row, W_SEEN_DIR + d1)),
       outerSrc: swap ? oB : oA,
       outerDst: swap ? oA : oB,
-      packets: pair(this.packets),
-      bytes: pair(this.bytes),
+      packets: dPair(D_PACKETS),
+      bytes: dPair(D_BYTES),
       firstTime: this.firstTime[row]!,
-      lastTime: this.lastTime[row]!,
-      firstPacket: this.firstPacket[row]!,
-      lastPacket: this.lastPacket[row]!,
-      maxInnerSize: pair(this.maxInner),
-      maxOuterSize: pair(this.maxOuter),
+      lastTime: this.dv(row, D_LAST_TIME),
+      firstPacket: this.wv(row, W_FIRST_PACKET),
+      lastPacket: this.wv(row, W_LAST_PACKET),
+      maxInnerSize: wPair(W_MAX_INNER),
+      maxOuterSize: wPair(W_MAX_OUTER),
       sizeHistogram: hist,
       tcp: isTcp
         ? {
             syn,
             synAck,
             rst: rsts,
-            fin: this.fin[row]!,
+            fin: this.wv(row, W_FIN),
             handshake,
-            retransmissions: pair(this.retrans),
-            maxRetransmittedSize: this.maxRetransSize[row]!,
+            retransmissions: wPair(W_RETRANS),
+            maxRetransmittedSize: this.wv(row, W_MAX_RETRANS),
             retransmissionPackets: retransPackets,
-            zeroWindow: pair(this.zeroWin),
-            mss: pair(this.mss),
+            zeroWindow: wPair(W_ZERO_WIN),
+            mss: wPair(W_MSS),
             synTimes,
-            dataPackets: pair(this.dataPackets),
-            maxAckedSize: this.maxAckedSize[row]!,
+            dataPackets: wPair(W_DATA),
+            maxAckedSize: this.wv(row, W_MAX_ACKED),
           }
         : null,
-      icmpErrors: this.icmpErrors[row]!,
+      icmpErrors: this.wv(row, W_ICMP_ERRORS),
     };
   }
 }

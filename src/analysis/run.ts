@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { rmSync } from 'node:fs';
+import { rmSync, statSync } from 'node:fs';
 import { analyzeCapture, type CaptureInput, type CaptureResult, type PassOptions } from './pass.js';
 import { createSpillDir, removeSpillDir, spillFile } from '../correlate/spill.js';
 
@@ -17,13 +17,36 @@ export interface RunOutcome {
 type WorkerOptions = Omit<PassOptions, 'onProgress' | 'analyzers'>;
 
 /**
+ * A worker starts by loading the whole analysis, about a quarter of a second of CPU; a
+ * capture this large takes longer than that to analyze, so running two of them side by
+ * side gains more than the workers cost.
+ */
+const WORKER_MIN_BYTES = 32 * 1024 * 1024;
+
+/** At least two captures big enough to be worth a worker each (a missing file counts as empty: its error is the same either way). */
+function worthWorkers(inputs: CaptureInput[]): boolean {
+  // Forces the worker path on small captures, so it can be tested on small fixtures.
+  if (process.env['NETDIAG_WORKERS'] === 'always') return true;
+  let big = 0;
+  for (const input of inputs) {
+    try {
+      if (statSync(input.path).size >= WORKER_MIN_BYTES && ++big >= 2) return true;
+    } catch {
+      // unreadable: reported when the capture is opened
+    }
+  }
+  return false;
+}
+
+/**
  * Analyze several captures, in parallel worker threads (one per capture, up to the core
- * count) when running from the built package; in-process otherwise (tests run sources,
- * stdin cannot be handed to a worker, one capture gains nothing).
+ * count) when running from the built package and at least two of them are large; in-process
+ * otherwise (tests run sources, stdin cannot be handed to a worker, one capture gains
+ * nothing, and small captures are analyzed sooner than a worker starts).
  */
 export async function analyzeAll(inputs: CaptureInput[], opts: PassOptions = {}): Promise<RunOutcome> {
   const workerFile = new URL('./worker.js', import.meta.url);
-  const parallel = inputs.length > 1 && import.meta.url.endsWith('.js') && !inputs.some((i) => i.path === '-') && !opts.analyzers && process.env['NETDIAG_NO_WORKERS'] === undefined;
+  const parallel = inputs.length > 1 && import.meta.url.endsWith('.js') && !inputs.some((i) => i.path === '-') && !opts.analyzers && process.env['NETDIAG_NO_WORKERS'] === undefined && worthWorkers(inputs);
   const results: Array<CaptureResult | null> = inputs.map(() => null);
   const follow = opts.followPackets ?? (inputs.length > 1 || opts.trace !== undefined);
   // Sightings go to disk, one file per capture, so memory does not grow with capture length.

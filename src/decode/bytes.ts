@@ -87,6 +87,9 @@ export function onesSum(b: Buffer, start: number, end: number, initial = 0): num
   }
   let sum = initial;
   let i = start;
+  // Two words per step: half the loop overhead for the same sum (addition is associative).
+  const quads = end - ((end - start) & 3);
+  for (; i < quads; i += 4) sum += ((b[i]! << 8) | b[i + 1]!) + ((b[i + 2]! << 8) | b[i + 3]!);
   const even = end - ((end - start) & 1);
   for (; i < even; i += 2) sum += (b[i]! << 8) | b[i + 1]!;
   if (i < end) sum += b[i]! << 8;

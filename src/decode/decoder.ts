@@ -1,5 +1,6 @@
 import type { CaptureRecord } from '../capture/record.js';
 import { MAX_TUNNEL_DEPTH, PacketView } from './packet-view.js';
+import type { Dissector } from './dissector.js';
 import type { Registry } from './registry.js';
 import { audited } from './audit.js';
 
@@ -15,6 +16,13 @@ export class Decoder {
   private readonly tooDeep: number;
   private readonly tooManyLayers: number;
   private readonly decoderBug: number;
+  /**
+   * Per protocol id, the dissector's decode function and whether it is a tunnel: the
+   * dissectors are objects of many shapes, and reading `decode` off each was a
+   * megamorphic property lookup on every layer of every packet.
+   */
+  private readonly decodeFns: Array<Dissector['decode']>;
+  private readonly tunnels: Uint8Array;
   private t0Set = false;
 
   constructor(reg: Registry) {
@@ -24,6 +32,8 @@ export class Decoder {
     this.tooDeep = reg.anomaly('frame.tunnel_depth');
     this.tooManyLayers = reg.anomaly('frame.too_many_layers');
     this.decoderBug = reg.anomaly('frame.decoder_error');
+    this.decodeFns = reg.dissectors.map((d) => d.decode);
+    this.tunnels = Uint8Array.from(reg.dissectors, (d) => (d.tunnel ? 1 : 0));
   }
 
   /** Set the reference time for relative timestamps (defaults to the first packet's). */
@@ -82,8 +92,8 @@ export class Decoder {
       p.nextBuf = buf;
       p.nextAux = aux;
       p.nextTunnel = false;
-      const d = ds[proto]!;
-      d.decode(p, i);
+      this.decodeFns[proto]!.call(ds[proto], p, i);
+      const tunnel = this.tunnels[proto] === 1;
       // A dissector may have pushed extra layers itself; continue after the last one.
       proto = p.next;
       if (proto === 0) return;
@@ -91,7 +101,7 @@ export class Decoder {
       start = p.nextStart;
       end = p.nextEnd;
       aux = p.nextAux;
-      if (d.tunnel || p.nextTunnel) {
+      if (tunnel || p.nextTunnel) {
         depth++;
         if (depth > MAX_TUNNEL_DEPTH) {
           p.anomaly(p.nLayers - 1, this.tooDeep);

@@ -23,6 +23,10 @@ export interface FieldRef {
   readonly byProto: Array<FieldDef | undefined>;
 }
 
+/** Keys per byte of a table's occupancy map (see Registry.occupied): 1 << OCCUPANCY_SHIFT. */
+export const OCCUPANCY_SHIFT = 6;
+const OCCUPANCY_BLOCK = 1 << OCCUPANCY_SHIFT;
+
 /**
  * Every protocol, dispatch table, field and anomaly known to one decoder.
  * Protocol ids are small integers in registration order (0 means "nothing").
@@ -34,11 +38,15 @@ export class Registry {
   readonly truncatedCode: number[] = [0];
   private readonly ids = new Map<string, number>();
   private readonly tables = new Map<string, Uint16Array>();
+  private readonly occupancy = new Map<string, Uint8Array>();
   private readonly fieldIndex = new Map<string, FieldRef>();
   private pending: ProtocolModule[] = [];
 
   constructor() {
-    for (const [name, size] of Object.entries(TABLE_SIZES)) this.tables.set(name, new Uint16Array(size));
+    for (const [name, size] of Object.entries(TABLE_SIZES)) {
+      this.tables.set(name, new Uint16Array(size));
+      this.occupancy.set(name, new Uint8Array(Math.ceil(size / OCCUPANCY_BLOCK)));
+    }
   }
 
   add(mod: ProtocolModule): void {
@@ -96,6 +104,17 @@ export class Registry {
     return t;
   }
 
+  /**
+   * One byte per OCCUPANCY_BLOCK keys of a table: 0 when no key of the block was ever
+   * given a protocol. A port table is 128 KiB and an ephemeral port lands anywhere in it;
+   * this map fits in a few cache lines, so most lookups end there.
+   */
+  occupied(name: string): Uint8Array {
+    const o = this.occupancy.get(name);
+    if (!o) throw new Error(`unknown dispatch table ${name}`);
+    return o;
+  }
+
   tableNames(): string[] {
     return [...this.tables.keys()];
   }
@@ -104,6 +123,7 @@ export class Registry {
     const t = this.table(table);
     if (!Number.isInteger(key) || key < 0 || key >= t.length) throw new Error(`${table} key ${key} out of range`);
     t[key] = proto === '' ? 0 : this.id(proto);
+    if (t[key] !== 0) this.occupied(table)[key >> OCCUPANCY_SHIFT] = 1;
   }
 
   anomaly(id: string): number {

@@ -12,11 +12,13 @@ import { generateCapture } from '../../bench/generate.js';
 import type { Analyzer } from '../../src/analysis/analyzer.js';
 import { analyzers } from '../../src/analysis/analyzers/index.js';
 import { diagnose } from '../../src/analysis/diagnose.js';
+import { PacketFacts } from '../../src/analysis/facts.js';
 import { FLOW_DETAIL_LIMIT, FlowTable } from '../../src/analysis/flow-table.js';
 import { analyzeReader, type CaptureResult } from '../../src/analysis/pass.js';
 import { CaptureReader } from '../../src/capture/reader.js';
 import { encodePcapHeader, encodePcapRecord } from '../../src/capture/writer.js';
 import { ETHERTYPE, ethernet, gre, ipTcp, ipv4 } from '../../src/craft/index.js';
+import { createRegistry } from '../../src/decode/protocols.js';
 import { buildReport } from '../../src/report/report.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'netdiag-flows-'));
@@ -122,5 +124,50 @@ describe('flow keys', () => {
     expect(result.flows[0]!.tunnel).toBe('gre');
     expect(result.flows[0]!.tunnelId).toBe(0x80000001);
     expect(result.flows[0]!.packets[0] + result.flows[0]!.packets[1]).toBe(4);
+  });
+});
+
+describe('the bucket index', () => {
+  /** Facts of a UDP packet between two pod addresses (IPv4 as ::ffff:a.b.c.d words). */
+  function udpFacts(f: PacketFacts, src: number, dst: number, sport: number, dport: number): PacketFacts {
+    f.addr.fill(0);
+    f.addr[10] = f.addr[14] = 0xffff;
+    f.addr[11] = src;
+    f.addr[15] = dst;
+    f.innerIp = 1;
+    f.l4 = 2;
+    f.icmp = -1;
+    f.innerProto = 17;
+    f.sport = sport;
+    f.dport = dport;
+    f.innerIpLen = 60;
+    return f;
+  }
+
+  it('finds every flow again after growing with thousands of them', () => {
+    const table = new FlowTable(50_000);
+    const f = new PacketFacts(createRegistry());
+    const flows = 20_000;
+    const base = 0x64600000; // 100.96.0.0
+    for (let k = 0; k < flows; k++) table.add(udpFacts(f, base + k, base + 0x10000 + (k % 7), 30000 + (k % 1000), 53), k, k + 1, 100);
+    // The answers, in the other direction: each must land on its flow's row.
+    for (let k = flows - 1; k >= 0; k--) table.add(udpFacts(f, base + 0x10000 + (k % 7), base + k, 53, 30000 + (k % 1000)), flows + k, flows + k + 1, 100);
+    expect(table.size).toBe(flows);
+    const all = table.summaries(Infinity);
+    expect(all).toHaveLength(flows);
+    expect(all.every((s) => s.packets[0] === 1 && s.packets[1] === 1)).toBe(true);
+  });
+
+  it('keeps finding flows while a full table evicts', () => {
+    const table = new FlowTable(5_000);
+    const f = new PacketFacts(createRegistry());
+    const base = 0x64600000;
+    for (let k = 0; k < 8_000; k++) table.add(udpFacts(f, base + k, base + 0x10000, 40000, 53), k, k + 1, 100);
+    expect(table.size).toBe(5_000);
+    expect(table.evicted).toBe(3_000);
+    // The newest flows survived the evictions: one more packet each keeps the table as large.
+    for (let k = 7_000; k < 8_000; k++) table.add(udpFacts(f, base + k, base + 0x10000, 40000, 53), 9_000 + k, 9_001 + k, 100);
+    expect(table.size).toBe(5_000);
+    expect(table.evicted).toBe(3_000);
   });
 });
