@@ -3,9 +3,10 @@ import type { FlowSummary } from '../analysis/flow-table.js';
 import type { CaptureSummary } from '../analysis/model.js';
 import type { Topology } from '../analysis/topology/types.js';
 import type { NodeState } from '../nodestate/types.js';
+import { ArrayPool, FRESH, type Arrays } from './array-pool.js';
 import { estimateClocks } from './clock.js';
-import { flowKeyOf } from './describe.js';
-import { expectedChain, flowEnds, NodeLocator, type ChainStep, type FlowEnds } from './expect.js';
+import { NodeLocator } from './expect.js';
+import { FlowRegistry } from './flow-registry.js';
 import { INSTANCE_SPAN, join, type Joined } from './match.js';
 import { buildPackets, MATCH_WINDOW, type Packets } from './packets.js';
 import { PathBuilder } from './paths.js';
@@ -15,7 +16,7 @@ import { DEFAULT_SIGHTING_LIMIT, SightingCollector, type SightingStore } from '.
 import { readPrefix, WindowCursor } from './stream.js';
 import { TraceRecorder } from './trace.js';
 import type { TracedFrames } from './trace-frames.js';
-import type { CapturePoint, Correlation, FlowKey } from './types.js';
+import type { CapturePoint, Correlation } from './types.js';
 
 export interface CorrelateInput {
   /** Per capture, in capture order; undefined where a capture produced none. */
@@ -35,6 +36,8 @@ export interface CorrelateInput {
   sliceRows?: number;
   /** Seconds the first slice covers (later slices adapt to `sliceRows`). */
   slice?: number;
+  /** Seconds without a packet after which a flow's path is summed up and, unless it ranks among the reported ones, let go. */
+  idle?: number;
 }
 
 /** Sightings per capture read for the clock estimate: the start of each capture. */
@@ -43,49 +46,20 @@ export const CLOCK_SAMPLE = 65536;
 export const REORDER_SLACK = 0.1;
 /** Sightings held per slice (all captures): about 200 bytes each while a slice is joined. */
 export const SLICE_ROWS = 262_144;
+/**
+ * Seconds a flow may go without packets before its path is summed up (see PathBuilder):
+ * about the span one packet's sightings may cover, so only the flows of the last seconds
+ * are held in full however long the captures run.
+ */
+export const FLOW_IDLE = 2;
 /** The window's margins never widen beyond this for a clock error. */
 const MAX_ERROR_MARGIN = 5;
 const MIN_SLICE = 0.25;
 const MAX_SLICE = 3600;
 
-type FlowChain = { flow: FlowKey; ends: FlowEnds; chain: ChainStep[] };
-
-/** Flow directions by their inner addresses, ports and protocol, numbered once for the whole run. */
-class FlowRegistry {
-  readonly list: FlowChain[] = [];
-  private readonly ids = new Map<string, number>();
-  private readonly chains = new Map<string, ChainStep[]>();
-
-  constructor(
-    private readonly locator: NodeLocator,
-    private readonly points: PointGuess[],
-  ) {}
-
-  /** The run-wide id of flow `f` of a joined slice; registered (with its expected chain) on first sight. */
-  id(j: Joined, f: number, tunnelled: boolean): number {
-    const g = j.flowHead[f]!;
-    const c = j.capOf[g]!;
-    const t = j.tables[c]!;
-    const i = g - j.base[c]!;
-    const key = `${t.src[i]}|${t.dst[i]}|${t.ports[i]}|${t.proto[i]}`;
-    const hit = this.ids.get(key);
-    if (hit !== undefined) return hit;
-    const flow = flowKeyOf(t, i);
-    const ends = flowEnds(flow, this.locator);
-    // The chain depends on the addresses only: flows between two pods share it.
-    const ck = `${flow.src}|${flow.dst}|${tunnelled ? 1 : 0}`;
-    let chain = this.chains.get(ck);
-    if (!chain) this.chains.set(ck, (chain = expectedChain(flow, ends, this.points, tunnelled)));
-    const id = this.list.length;
-    this.list.push({ flow, ends, chain });
-    this.ids.set(key, id);
-    return id;
-  }
-}
-
 /** Per flow of a joined slice: whether any of its sightings was encapsulated. */
-function tunnelledFlows(j: Joined): Uint8Array {
-  const out = new Uint8Array(j.flows);
+function tunnelledFlows(j: Joined, arrays: Arrays = FRESH): Uint8Array {
+  const out = arrays.uint8('c.tunnelled', j.flows).fill(0);
   for (let g = 0; g < j.total; g++) {
     const c = j.capOf[g]!;
     if (j.tables[c]!.tunnel[g - j.base[c]!] !== 0) out[j.groupFlow[j.groupOf[g]!]!] = 1;
@@ -94,8 +68,8 @@ function tunnelledFlows(j: Joined): Uint8Array {
 }
 
 /** Sightings of instance q are members[first[q] .. first[q+1]). */
-function instanceMembers(j: Joined): Int32Array {
-  const first = new Int32Array(j.instances + 1);
+function instanceMembers(j: Joined, arrays: Arrays): Int32Array {
+  const first = arrays.int32('c.instFirst', j.instances + 1);
   let q = 0;
   for (let m = 0; m < j.total; m++) {
     const inst = j.instOf[j.members[m]!]!;
@@ -123,16 +97,11 @@ export function correlate(input: CorrelateInput): Correlation {
   const topology: Topology = extra.length ? { ...input.topology, podCidrs: [...input.topology.podCidrs, ...extra.map((p) => ({ ...p, source: 'node-state' as const, evidence: [] }))] } : input.topology;
   const points = guessPoints(stores, input.flows, topology, input.captures.map((c) => c.name), input.nodeState ?? null);
 
-  // Clocks and the ends packets start and stop at, from the start of every capture.
-  const sample = join(stores.map((s) => readPrefix(s, input.clockSample ?? CLOCK_SAMPLE)));
-  const clocks = estimateClocks(sample, C);
-  const samplePackets = buildPackets(sample, clocks.offset, matchWindow);
-  settlePoints(points, endVotes(sample, samplePackets, points), topology);
   const flows = new FlowRegistry(new NodeLocator(topology), points);
-  {
-    const tunnelled = tunnelledFlows(sample);
-    for (let f = 0; f < sample.flows; f++) flows.id(sample, f, tunnelled[f] === 1);
-  }
+  const budget = input.sliceRows ?? SLICE_ROWS;
+  // One set of arrays for every join of the run, the sample's included.
+  const pool = new ArrayPool();
+  const { clocks, rate } = calibrate(stores, input.clockSample ?? CLOCK_SAMPLE, matchWindow, points, topology, flows, pool);
 
   const offsets = clocks.offset.map((o) => o ?? 0);
   const spans = input.captures.map((s, c) => ({
@@ -140,7 +109,8 @@ export function correlate(input: CorrelateInput): Correlation {
     to: s.lastTime === null ? -Infinity : s.lastTime + offsets[c]!,
   }));
   const paths = new PathBuilder(names, flows.list);
-  const losses = new LossCollector(names, flows.list, spans, topology);
+  const losses = new LossCollector(names, flows.list, spans, topology, paths, (f) => flows.reverse(f));
+  const idle = input.idle ?? FLOW_IDLE;
   const trace = input.trace ? new TraceRecorder(input.trace.frames, names, flows.list) : null;
   const matchedAt = new Float64Array(C);
   const packetsAt = new Float64Array(C);
@@ -153,20 +123,21 @@ export function correlate(input: CorrelateInput): Correlation {
   const before = matchWindow + maxError;
   const after = matchWindow + INSTANCE_SPAN + maxError;
   const cursors = stores.map((s, c) => new WindowCursor(s, offsets[c]!, REORDER_SLACK));
-  const budget = input.sliceRows ?? SLICE_ROWS;
   const rows: number[] = [];
   const times: number[] = [];
-  let sliceLength = input.slice ?? firstSlice(sample, budget, before + after + REORDER_SLACK);
+  // Every slice also joins its margins: one much shorter than them would join each sighting many times over.
+  const minSlice = input.slice ?? Math.max(MIN_SLICE, before + after);
+  let sliceLength = input.slice ?? firstSlice(rate, budget, before + after + REORDER_SLACK, minSlice);
   let from = Math.min(...cursors.map((k) => k.peek()));
   try {
     while (from < Infinity) {
       const to = from + sliceLength;
       const tables = cursors.map((k) => k.window(from - before, to + after));
-      const j = join(tables);
-      const packets = buildPackets(j, offsets, matchWindow);
-      const instFirst = instanceMembers(j);
-      const tunnelled = tunnelledFlows(j);
-      const flowId = new Int32Array(j.flows).fill(-1);
+      const j = join(tables, pool);
+      const packets = buildPackets(j, offsets, matchWindow, pool);
+      const instFirst = instanceMembers(j, pool);
+      const tunnelled = tunnelledFlows(j, pool);
+      const flowId = pool.int32('c.flowId', j.flows).fill(-1);
       let later = false;
       for (let p = 0; p < packets.count; p++) {
         const head = packets.list[packets.start[p]!]!;
@@ -202,8 +173,9 @@ export function correlate(input: CorrelateInput): Correlation {
         const missed = losses.packet(flow, rows, times, j);
         if (trace) trace.packet(flow, rows, times, first, missed, j);
       }
+      for (const f of paths.retire(from - idle)) if (losses.retire(f)) flows.release(f);
       const held = j.total;
-      if (held > budget && sliceLength > MIN_SLICE) sliceLength = Math.max(MIN_SLICE, sliceLength / 2);
+      if (held > budget && sliceLength > minSlice) sliceLength = Math.max(minSlice, sliceLength / 2);
       else if (held < budget / 4 && sliceLength < MAX_SLICE) sliceLength = Math.min(MAX_SLICE, sliceLength * 2);
       // Nothing held starts at or after the slice's end: skip ahead to the next sighting.
       from = later ? to : Math.max(to, Math.min(...cursors.map((k) => k.peek())));
@@ -212,7 +184,7 @@ export function correlate(input: CorrelateInput): Correlation {
     for (const k of cursors) k.close();
   }
 
-  const built = paths.build(losses.lostPerFlow);
+  const built = paths.build();
   const capturePoints: CapturePoint[] = points.map((pt, c) => ({
     capture: input.captures[c]!.name,
     index: c,
@@ -240,18 +212,32 @@ export function correlate(input: CorrelateInput): Correlation {
 }
 
 /**
- * Seconds of the first slice: what the sampled packet rate fills the row budget with,
- * less the margins every slice also holds. Later slices adapt to the rows they held.
+ * The clock offsets, what each capture point is and the flows, from the start of every
+ * capture; the sample is garbage once this returns, before the stream starts. `rate` is
+ * the sampled sightings per second, all captures together.
  */
-function firstSlice(sample: Joined, budget: number, margins: number): number {
+function calibrate(stores: SightingStore[], rows: number, matchWindow: number, points: PointGuess[], topology: Topology, flows: FlowRegistry, pool: ArrayPool): { clocks: ReturnType<typeof estimateClocks>; rate: number } {
+  const sample = join(stores.map((s) => readPrefix(s, rows)), pool);
+  const clocks = estimateClocks(sample, stores.length);
+  settlePoints(points, endVotes(sample, buildPackets(sample, clocks.offset, matchWindow, pool), points), topology);
+  const tunnelled = tunnelledFlows(sample, pool);
+  for (let f = 0; f < sample.flows; f++) flows.id(sample, f, tunnelled[f] === 1);
   let rate = 0;
   for (const t of sample.tables) {
     if (t.count < 2) continue;
     const span = t.time[t.count - 1]! - t.time[0]!;
     rate += span > 0 ? t.count / span : t.count;
   }
+  return { clocks, rate };
+}
+
+/**
+ * Seconds of the first slice: what the sampled packet rate fills the row budget with,
+ * less the margins every slice also holds. Later slices adapt to the rows they held.
+ */
+function firstSlice(rate: number, budget: number, margins: number, minSlice: number): number {
   if (rate === 0) return MAX_SLICE;
-  return Math.min(MAX_SLICE, Math.max(MIN_SLICE, budget / rate - margins));
+  return Math.min(MAX_SLICE, Math.max(minSlice, budget / rate - margins));
 }
 
 function round3(x: number): number {

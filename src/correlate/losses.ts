@@ -11,7 +11,16 @@ export const END_MARGIN = 1;
 const LOSS_SAMPLE = 10;
 /** Chains longer than this are judged on their first 31 steps (a bitmask per packet). */
 const MAX_STEPS = 31;
-const REACHED_FLOW = 2 ** 31;
+
+/** Told of every lost packet: its flow, the capture it was last seen at and the one it missed (-1 none). */
+export interface LossSink {
+  lost(flow: number, last: number, missing: number): void;
+}
+
+interface Reach {
+  n: number;
+  maxSize: number;
+}
 
 interface FlowChain {
   flow: FlowKey;
@@ -40,23 +49,28 @@ interface GroupAcc {
  * packets of the same flows that got through.
  */
 export class LossCollector {
-  readonly lostPerFlow = new Map<number, { total: number; bySegment: Map<string, number> }>();
   private readonly acc = new Map<string, GroupAcc>();
   /**
-   * Judged packets by flow and the chain steps they reached (flow × 2^31 + bitmask): how
-   * many, and the largest inner size. Bounded by flows × distinct journeys, not packets.
+   * Judged packets by flow, then by the chain steps they reached (a bitmask): how many,
+   * and the largest inner size. Bounded by the flows held, not packets: a retired flow
+   * keeps its entry only when it had losses.
    */
-  private readonly reached = new Map<number, { n: number; maxSize: number }>();
+  private readonly reached = new Map<number, Map<number, Reach>>();
+  /** Flows with at least one lost packet. */
+  private readonly lossy = new Set<number>();
   private readonly podCidrNodes: Set<string>;
   private j!: Joined;
 
   constructor(
     /** Capture point names, by capture index. */
     private readonly names: readonly string[],
-    /** Flow chains by flow id (grows as flows appear). */
-    private readonly chains: readonly FlowChain[],
+    /** Flow chains by flow id (grows as flows appear; a flow's is there while it is followed, and kept once it had losses). */
+    private readonly chains: ReadonlyArray<FlowChain | undefined>,
     private readonly window: Array<{ from: number; to: number }>,
     topology: Topology,
+    private readonly sink: LossSink,
+    /** The flow id of the opposite direction, or -1. */
+    private readonly reverseOf: (flow: number) => number,
   ) {
     this.podCidrNodes = new Set(topology.podCidrs.map((c) => c.nodeIp));
   }
@@ -101,9 +115,10 @@ export class LossCollector {
       return miss ? chain.indexOf(miss) : -1;
     }
     if (chain.length < 2 || maxPos < 0) return -1;
-    const rk = flow * REACHED_FLOW + mask;
-    const r = this.reached.get(rk);
-    if (!r) this.reached.set(rk, { n: 1, maxSize: size });
+    let byMask = this.reached.get(flow);
+    if (!byMask) this.reached.set(flow, (byMask = new Map()));
+    const r = byMask.get(mask);
+    if (!r) byMask.set(mask, { n: 1, maxSize: size });
     else {
       r.n++;
       if (size > r.maxSize) r.maxSize = size;
@@ -136,13 +151,18 @@ export class LossCollector {
     const dn = this.chains[flow]!.ends.dstNode;
     if (dn) a.dstNodes.add(dn);
     if (t.tunnel[i] !== 0) a.outerDsts.add(t.outerDst[i]!);
-    let pf = this.lostPerFlow.get(flow);
-    if (!pf) this.lostPerFlow.set(flow, (pf = { total: 0, bySegment: new Map() }));
-    pf.total++;
-    if (miss) {
-      const sk = `${last.capture}>${miss.capture}`;
-      pf.bySegment.set(sk, (pf.bySegment.get(sk) ?? 0) + 1);
-    }
+    this.lossy.add(flow);
+    this.sink.lost(flow, last.capture, miss ? miss.capture : -1);
+  }
+
+  /**
+   * A flow no longer followed: what its packets reached matters only if some were lost.
+   * Returns whether the flow can be let go (it had no losses).
+   */
+  retire(flow: number): boolean {
+    if (this.lossy.has(flow)) return false;
+    this.reached.delete(flow);
+    return true;
   }
 
   groups(): LossGroup[] {
@@ -161,17 +181,16 @@ export class LossCollector {
           const sm = ch.findIndex((s) => s.capture === a.miss!.capture && s.form === a.miss!.form);
           if (sl >= 0 && sm >= 0 && sl < MAX_STEPS && sm < MAX_STEPS) steps.set(f, [sl, sm]);
         }
-        for (const [rk, r] of this.reached) {
-          const st = steps.get(Math.floor(rk / REACHED_FLOW));
-          if (!st) continue;
-          const m = rk % REACHED_FLOW;
-          if ((m >>> st[0]) & 1 && (m >>> st[1]) & 1) {
-            delivered += r.n;
-            if (r.maxSize > maxDelivered) maxDelivered = r.maxSize;
+        for (const [f, st] of steps) {
+          for (const [m, r] of this.reached.get(f) ?? []) {
+            if ((m >>> st[0]) & 1 && (m >>> st[1]) & 1) {
+              delivered += r.n;
+              if (r.maxSize > maxDelivered) maxDelivered = r.maxSize;
+            }
           }
         }
       }
-      const reverses = [...a.flows].map((f) => reverseOf(this.chains, f));
+      const reverses = [...a.flows].map((f) => this.reverseOf(f));
       const oneDirection = reverses.some((r) => r >= 0) && reverses.every((r) => r < 0 || !lostFlows.has(r));
       const name = (c: number) => this.names[c]!;
       const form = (s: ChainStep) => (s.form === 'outer' ? ('encapsulated' as const) : s.form === 'inner' ? ('bare' as const) : null);
@@ -203,7 +222,4 @@ export class LossCollector {
 
 }
 
-function reverseOf(chains: readonly FlowChain[], f: number): number {
-  const k = chains[f]!.flow;
-  return chains.findIndex((c) => c.flow.src === k.dst && c.flow.dst === k.src && c.flow.proto === k.proto && c.flow.sport === k.dport && c.flow.dport === k.sport);
-}
+

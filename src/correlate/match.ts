@@ -1,3 +1,4 @@
+import { FRESH, type Arrays } from './array-pool.js';
 import { hashWords } from './identity.js';
 import type { SightingTable } from './sightings.js';
 
@@ -45,21 +46,24 @@ function pow2(n: number): number {
   return m;
 }
 
-/** Group sightings by identity, split groups into per-capture instances, number the flows. */
-export function join(tables: SightingTable[]): Joined {
+/**
+ * Group sightings by identity, split groups into per-capture instances, number the flows.
+ * With a pool for `arrays`, the result is valid until the pool's next join.
+ */
+export function join(tables: SightingTable[], arrays: Arrays = FRESH): Joined {
   const C = tables.length;
   const base = new Int32Array(C + 1);
   for (let c = 0; c < C; c++) base[c + 1] = base[c]! + tables[c]!.count;
   const total = base[C]!;
-  const capOf = new Uint16Array(total);
+  const capOf = arrays.uint16('j.capOf', total);
   for (let c = 0; c < C; c++) capOf.fill(c, base[c]!, base[c + 1]!);
 
   // Open addressing on the 64-bit identity.
   const m = pow2(total * 2);
-  const slotHi = new Uint32Array(m);
-  const slotLo = new Uint32Array(m);
-  const slotGroup = new Int32Array(m).fill(-1);
-  const groupOf = new Int32Array(total);
+  const slotHi = arrays.uint32('j.slotHi', m);
+  const slotLo = arrays.uint32('j.slotLo', m);
+  const slotGroup = arrays.int32('j.slotGroup', m).fill(-1);
+  const groupOf = arrays.int32('j.groupOf', total);
   let groups = 0;
   for (let c = 0; c < C; c++) {
     const t = tables[c]!;
@@ -84,20 +88,21 @@ export function join(tables: SightingTable[]): Joined {
       }
     }
   }
-  const groupStart = new Int32Array(groups + 1);
+  const groupStart = arrays.int32('j.groupStart', groups + 1).fill(0);
   for (let g = 0; g < total; g++) groupStart[groupOf[g]! + 1]!++;
   for (let k = 0; k < groups; k++) groupStart[k + 1]! += groupStart[k]!;
-  const fill = groupStart.slice(0, groups);
-  const members = new Int32Array(total);
+  const fill = arrays.int32('j.fill', groups);
+  fill.set(groupStart.subarray(0, groups));
+  const members = arrays.int32('j.members', total);
   for (let g = 0; g < total; g++) members[fill[groupOf[g]!]!++] = g;
 
   // Instances.
-  const instOf = new Int32Array(total);
-  const instCap = new Uint16Array(total);
-  const instGroup = new Int32Array(total);
-  const instT0 = new Float64Array(total);
-  const instT1 = new Float64Array(total);
-  const instHead = new Int32Array(total);
+  const instOf = arrays.int32('j.instOf', total);
+  const instCap = arrays.uint16('j.instCap', total);
+  const instGroup = arrays.int32('j.instGroup', total);
+  const instT0 = arrays.float64('j.instT0', total);
+  const instT1 = arrays.float64('j.instT1', total);
+  const instHead = arrays.int32('j.instHead', total);
   let instances = 0;
   for (let k = 0; k < groups; k++) {
     let cur = -1;
@@ -132,7 +137,7 @@ export function join(tables: SightingTable[]): Joined {
   }
 
   // Flow directions: a hash of (src, dst, ports, proto), checked against the flow's first row.
-  const groupFlow = new Int32Array(groups);
+  const groupFlow = arrays.int32('j.groupFlow', groups);
   const flowIds = new Map<number, number | number[]>();
   const flowHeadList: number[] = [];
   const same = (g: number, h: number): boolean => {

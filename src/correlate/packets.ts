@@ -1,3 +1,4 @@
+import { FRESH, type Arrays } from './array-pool.js';
 import type { Joined } from './match.js';
 
 /**
@@ -21,11 +22,12 @@ export interface Packets {
 export const MATCH_WINDOW = 1;
 export const NAT_WINDOW = 0.2;
 
-export function buildPackets(j: Joined, offsets: Array<number | null>, window = MATCH_WINDOW): Packets {
+/** With a pool for `arrays`, the result is valid until the pool's next use for packets. */
+export function buildPackets(j: Joined, offsets: Array<number | null>, window = MATCH_WINDOW, arrays: Arrays = FRESH): Packets {
   const n = j.instances;
-  const instTime = new Float64Array(n);
+  const instTime = arrays.float64('p.instTime', n);
   for (let q = 0; q < n; q++) instTime[q] = j.instT0[q]! + (offsets[j.instCap[q]!] ?? 0);
-  const pktOf = new Int32Array(n).fill(-1);
+  const pktOf = arrays.int32('p.pktOf', n).fill(-1);
   let count = 0;
   const order: number[] = [];
   const stamp = new Int32Array(j.tables.length).fill(-1);
@@ -42,7 +44,7 @@ export function buildPackets(j: Joined, offsets: Array<number | null>, window = 
   }
 
   // NAT fallback over instances that stayed alone.
-  const size = new Int32Array(count);
+  const size = arrays.int32('p.size', count).fill(0);
   for (let q = 0; q < n; q++) size[pktOf[q]!]!++;
   const alone: number[] = [];
   for (let q = 0; q < n; q++) if (size[pktOf[q]!] === 1) alone.push(q);
@@ -72,18 +74,19 @@ export function buildPackets(j: Joined, offsets: Array<number | null>, window = 
   }
 
   // Renumber densely and lay out per packet.
-  const remap = new Int32Array(count).fill(-1);
+  const remap = arrays.int32('p.remap', count).fill(-1);
   let dense = 0;
   for (let q = 0; q < n; q++) {
     const p = pktOf[q]!;
     if (remap[p] === -1) remap[p] = dense++;
     pktOf[q] = remap[p]!;
   }
-  const start = new Int32Array(dense + 1);
+  const start = arrays.int32('p.start', dense + 1).fill(0);
   for (let q = 0; q < n; q++) start[pktOf[q]! + 1]!++;
   for (let p = 0; p < dense; p++) start[p + 1]! += start[p]!;
-  const fill = start.slice(0, dense);
-  const list = new Int32Array(n);
+  const fill = arrays.int32('p.fill', dense);
+  fill.set(start.subarray(0, dense));
+  const list = arrays.int32('p.list', n);
   for (let q = 0; q < n; q++) list[fill[pktOf[q]!]!++] = q;
   for (let p = 0; p < dense; p++) {
     const a = start[p]!;

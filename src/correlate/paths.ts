@@ -28,7 +28,13 @@ interface SegAcc {
 }
 
 interface FlowAcc {
+  flow: number;
   packets: number;
+  /** Corrected time of the flow's latest packet: a flow idle long enough is retired. */
+  lastSeen: number;
+  lost: number;
+  /** Lost packets by segment (last capture × 2^16 + missing capture). */
+  lostBySegment: Map<number, number>;
   /** Hop index by capture × 2^32 + interface; hops in first-seen order. */
   index: Map<number, number>;
   hops: HopAcc[];
@@ -36,12 +42,26 @@ interface FlowAcc {
   segs: Map<number, SegAcc>;
 }
 
+/** Retired flows held in full: as many as the report lists. */
+const KEPT = REPORT_PATHS;
+
 const hopKey = (capture: number, iface: number): number => capture * 4294967296 + iface;
 const segKey = (from: number, to: number): number => from * 65536 + to;
 
-/** Accumulates, per flow direction, the points its packets crossed and the time between them. */
+/**
+ * Accumulates, per flow direction, the points its packets crossed and the time between
+ * them. Only flows active within the idle time are held in full: a flow idle longer is
+ * retired, kept only while it ranks among the flows the report lists (lossy, then busy),
+ * so memory follows the flows of the last seconds, not every flow of the captures. A
+ * retired flow that was dropped and resumes is followed afresh from then on.
+ */
 export class PathBuilder {
-  private readonly acc: Array<FlowAcc | undefined> = [];
+  private readonly active = new Map<number, FlowAcc>();
+  /** Retired flows that rank among the reported ones (at most KEPT). */
+  private readonly kept = new Map<number, FlowAcc>();
+  /** One bit per flow id that had a packet: flows counted once however often retired. */
+  private seenFlows = new Uint8Array(1024);
+  private distinct = 0;
   private order = new Int32Array(64);
   private seen = new Int32Array(64);
 
@@ -49,13 +69,35 @@ export class PathBuilder {
     /** Capture point names, by capture index. */
     private readonly names: readonly string[],
     /** Flow keys by flow id (grows as flows appear). */
-    private readonly keys: ReadonlyArray<{ flow: FlowKey }>,
+    private readonly keys: ReadonlyArray<{ flow: FlowKey } | undefined>,
   ) {}
+
+  private accOf(flow: number): FlowAcc {
+    let a = this.active.get(flow);
+    if (a) return a;
+    a = this.kept.get(flow);
+    if (a) this.kept.delete(flow);
+    else {
+      a = { flow, packets: 0, lastSeen: 0, lost: 0, lostBySegment: new Map(), index: new Map(), hops: [], segs: new Map() };
+      const byte = flow >>> 3;
+      if (byte >= this.seenFlows.length) {
+        const grown = new Uint8Array(Math.max(byte + 1, this.seenFlows.length * 2));
+        grown.set(this.seenFlows);
+        this.seenFlows = grown;
+      }
+      const bit = 1 << (flow & 7);
+      if ((this.seenFlows[byte]! & bit) === 0) {
+        this.seenFlows[byte]! |= bit;
+        this.distinct++;
+      }
+    }
+    this.active.set(flow, a);
+    return a;
+  }
 
   /** One packet: its sightings (rows of `j`) and their corrected times. */
   packet(flow: number, rows: number[], times: number[], j: Joined): void {
-    let a = this.acc[flow];
-    if (!a) a = this.acc[flow] = { packets: 0, index: new Map(), hops: [], segs: new Map() };
+    const a = this.accOf(flow);
     a.packets++;
     const n = rows.length;
     if (this.order.length < n) this.order = new Int32Array(n * 2);
@@ -70,6 +112,7 @@ export class PathBuilder {
       order[x] = k;
     }
     const t0 = times[order[0]!]!;
+    if (t0 > a.lastSeen) a.lastSeen = t0;
     const seen = this.seen.length < n ? (this.seen = new Int32Array(n * 2)) : this.seen;
     for (let x = 0; x < n; x++) {
       const k = order[x]!;
@@ -106,20 +149,48 @@ export class PathBuilder {
     }
   }
 
-  /** Paths, lossy and busy flows first; `lost` per flow and per (last capture > missing capture). */
-  build(lost: Map<number, { total: number; bySegment: Map<string, number> }>): { paths: FlowPath[]; omitted: number } {
-    const flows: number[] = [];
-    this.acc.forEach((a, f) => {
-      if (a) flows.push(f);
-    });
-    const lostOf = (f: number) => lost.get(f)?.total ?? 0;
-    flows.sort((x, y) => lostOf(y) - lostOf(x) || this.acc[y]!.packets - this.acc[x]!.packets);
-    const paths = flows.slice(0, REPORT_PATHS).map((f) => this.path(f, lost.get(f)));
-    return { paths, omitted: Math.max(0, flows.length - REPORT_PATHS) };
+  /** A packet of `flow` lost after capture `last`, before capture `missing` (-1 when no capture covers it). */
+  lost(flow: number, last: number, missing: number): void {
+    const a = this.accOf(flow);
+    a.lost++;
+    if (missing >= 0) {
+      const k = last * 65536 + missing;
+      a.lostBySegment.set(k, (a.lostBySegment.get(k) ?? 0) + 1);
+    }
   }
 
-  private path(f: number, lost: { total: number; bySegment: Map<string, number> } | undefined): FlowPath {
-    const a = this.acc[f]!;
+  /**
+   * Retire the flows whose latest packet is older than `before` (corrected time). Returns
+   * the ids of the retired flows that no longer rank among the reported ones.
+   */
+  retire(before: number): number[] {
+    const dropped: number[] = [];
+    for (const [f, a] of this.active) {
+      if (a.lastSeen >= before) continue;
+      this.active.delete(f);
+      if (this.kept.size < KEPT) {
+        this.kept.set(f, a);
+        continue;
+      }
+      let low: FlowAcc | null = null;
+      for (const k of this.kept.values()) if (low === null || rank(k, low) > 0) low = k;
+      if (rank(a, low!) < 0) {
+        this.kept.delete(low!.flow);
+        this.kept.set(f, a);
+        dropped.push(low!.flow);
+      } else dropped.push(f);
+    }
+    return dropped;
+  }
+
+  /** Paths, lossy and busy flows first. */
+  build(): { paths: FlowPath[]; omitted: number } {
+    const flows = [...this.active.values(), ...this.kept.values()].sort(rank);
+    const paths = flows.slice(0, REPORT_PATHS).map((a) => this.path(a));
+    return { paths, omitted: Math.max(0, this.distinct - paths.length) };
+  }
+
+  private path(a: FlowAcc): FlowPath {
     // Order by how many other hops each one follows in the packets that saw both (a point that
     // missed some packets keeps its place), then by its mean position.
     const after = a.hops.map((_, x) => {
@@ -149,10 +220,15 @@ export class PathBuilder {
         to: name(to.h.capture),
         toIface: to.h.iface,
         packets: s?.n ?? 0,
-        lost: from.h.capture === to.h.capture ? 0 : (lost?.bySegment.get(`${from.h.capture}>${to.h.capture}`) ?? 0),
+        lost: from.h.capture === to.h.capture ? 0 : (a.lostBySegment.get(from.h.capture * 65536 + to.h.capture) ?? 0),
         latency: s ? { min: s.min, median: sorted[Math.floor(sorted.length / 2)]!, max: s.max } : null,
       });
     }
-    return { flow: this.keys[f]!.flow, packets: a.packets, lost: lost?.total ?? 0, hops: outHops, segments };
+    return { flow: this.keys[a.flow]!.flow, packets: a.packets, lost: a.lost, hops: outHops, segments };
   }
+}
+
+/** Report order: more lost packets first, then more packets, then the earlier flow. */
+function rank(x: FlowAcc, y: FlowAcc): number {
+  return y.lost - x.lost || y.packets - x.packets || x.flow - y.flow;
 }

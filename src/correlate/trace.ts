@@ -14,13 +14,13 @@ export const TRACE_PACKETS = 200;
  */
 export class TraceRecorder {
   private readonly frames: Array<Set<number>>;
-  private readonly beyond: number;
+  private beyond: number;
   private readonly found: Array<{ first: number; packet: TracedPacket }> = [];
 
   constructor(
     traced: ReadonlyArray<TracedFrames | undefined>,
     private readonly names: readonly string[],
-    private readonly chains: ReadonlyArray<{ flow: FlowKey; ends: FlowEnds; chain: ChainStep[] }>,
+    private readonly chains: ReadonlyArray<{ flow: FlowKey; ends: FlowEnds; chain: ChainStep[] } | undefined>,
   ) {
     this.frames = names.map((_, c) => new Set(traced[c]?.packets ?? []));
     this.beyond = traced.reduce((n, t) => n + (t ? t.count - t.packets.length : 0), 0);
@@ -51,10 +51,19 @@ export class TraceRecorder {
     const miss = missed >= 0 ? this.chains[flow]!.chain[missed] : undefined;
     const missing = miss ? `${this.names[miss.capture]!}${miss.form === 'outer' ? ' (encapsulated)' : miss.form === 'inner' ? ' (bare)' : ''}` : null;
     this.found.push({ first, packet: { flow: flowKeyOf(ht, hi), label: packetLabel(ht, hi), events, missing } });
+    // Only the earliest are listed: later ones are counted and let go as they come.
+    if (this.found.length >= 2 * TRACE_PACKETS) this.trim();
+  }
+
+  private trim(): void {
+    this.found.sort((a, b) => a.first - b.first);
+    this.beyond += this.found.length - TRACE_PACKETS;
+    this.found.length = TRACE_PACKETS;
   }
 
   result(filter: string): Trace {
-    const order = this.found.sort((a, b) => a.first - b.first);
-    return { filter, packets: order.slice(0, TRACE_PACKETS).map((f) => f.packet), omitted: Math.max(0, order.length - TRACE_PACKETS) + this.beyond };
+    if (this.found.length > TRACE_PACKETS) this.trim();
+    else this.found.sort((a, b) => a.first - b.first);
+    return { filter, packets: this.found.map((f) => f.packet), omitted: this.beyond };
   }
 }

@@ -2,6 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { readInProcess } from '../commands/harness.js';
 import { tshark } from '../craft/tshark-oracle.js';
 import type { Report } from '../../src/report/report.js';
+import { correlate } from '../../src/correlate/correlate.js';
+import type { SightingStore } from '../../src/correlate/sightings.js';
+import { TRACE_PACKETS } from '../../src/correlate/trace.js';
+import { bare, correlateCaptures, pcap, ping, type Frame } from './helpers.js';
 
 const DIR = 'fixtures/lab/flannel-vxlan-nft-drop';
 const FILES = ['pod-a.pcap', 'node1-underlay.pcap', 'node2-underlay.pcap', 'node2-any.pcap', 'pod-b.pcap'].map((f) => `${DIR}/${f}`);
@@ -60,5 +64,28 @@ describe('--trace follows the matching packets across the captures', () => {
     const r = await readInProcess({ files: evil, trace: FILTER });
     expect(r.stdout).toContain('Trace');
     expect(r.stdout).not.toMatch(/[\u0007\u001b]/);
+  });
+});
+
+describe('--trace journeys beyond the listed ones', () => {
+  it('lists the earliest in time order and counts the rest, however many matched', async () => {
+    const count = 3 * TRACE_PACKETS - 7;
+    const podA: Frame[] = [];
+    const podB: Frame[] = [];
+    for (let s = 0; s < count; s++) {
+      const req = (ttl: number) => ping({ src: '100.96.1.10', dst: '100.96.2.10', id: 4, seq: s, ipId: s + 1, ttl });
+      podA.push({ t: s * 0.01, data: bare(req(64)) });
+      podB.push({ t: s * 0.01 + 0.0002, data: bare(req(62)) });
+    }
+    const { model } = await correlateCaptures([
+      { name: 'pod-a', bytes: pcap(podA) },
+      { name: 'pod-b', bytes: pcap(podB) },
+    ]);
+    // Every frame of pod-b matched the filter; pod-a's are reached through them.
+    const frames = [undefined, { packets: Array.from({ length: count }, (_, i) => i + 1), count }];
+    const c = correlate({ sightings: model.results['path'] as SightingStore[], captures: model.captures, flows: model.flows, topology: model.topology, slice: 0.25, trace: { filter: 'icmp', frames } });
+    expect(c.trace!.packets).toHaveLength(TRACE_PACKETS);
+    expect(c.trace!.omitted).toBe(count - TRACE_PACKETS);
+    expect(c.trace!.packets.map((p) => p.events.find((e) => e.capture === 'pod-b')!.packet)).toEqual(Array.from({ length: TRACE_PACKETS }, (_, i) => i + 1));
   });
 });
