@@ -14,7 +14,13 @@ import type { CniSignals } from './topology/cni-signals.js';
  * Join every capture's pass into one model and let each analyzer name what it finds.
  * Findings come back ranked: most important first.
  */
-export function diagnose(captures: CaptureResult[], nodeState: NodeState | null, list: readonly Analyzer[] = analyzers, cluster: ClusterState | null = null): { model: Model; findings: Finding[] } {
+export function diagnose(
+  captures: CaptureResult[],
+  nodeState: NodeState | null,
+  list: readonly Analyzer[] = analyzers,
+  cluster: ClusterState | null = null,
+  trace?: string,
+): { model: Model; findings: Finding[] } {
   const results: Record<string, unknown[]> = {};
   for (const a of list) results[a.name] = captures.map((c) => c.results[a.name]);
   const flows = captures.map((c) => c.flows);
@@ -26,7 +32,7 @@ export function diagnose(captures: CaptureResult[], nodeState: NodeState | null,
   const bgp = contributions.find((c) => c.bgp)?.bgp ?? null;
   const topology = buildTopology(results['topology'] as (TopologyObservations | undefined)[] ?? [], flows, extra, bgp, (results['cni-signals'] ?? []) as (CniSignals | undefined)[]);
   const findings: Finding[] = [];
-  const model: Model = { captures: captures.map((c) => c.summary), flows, topology, results, nodeState, cluster, findings };
+  const model: Model = { captures: captures.map((c) => c.summary), flows, topology, results, nodeState, cluster, findings, ...(trace !== undefined ? { trace: { filter: trace, frames: captures.map((c) => c.traced) } } : {}) };
   for (const a of list) {
     if (!a.diagnose) continue;
     findings.push(...a.diagnose(results[a.name]!, model));

@@ -3,6 +3,7 @@ import type { Finding } from './finding.js';
 import type { NodeState } from '../nodestate/types.js';
 import type { Topology } from './topology/types.js';
 import type { Correlation } from '../correlate/types.js';
+import type { TracedFrames } from '../correlate/trace-frames.js';
 import type { ClusterState } from '../k8s/types.js';
 
 export interface CaptureProblemSummary {
@@ -73,4 +74,6 @@ export interface Model {
   findings: Finding[];
   /** Packets followed across the captures; set during diagnosis by the path analyzer. */
   correlation?: Correlation | null;
+  /** --trace: the display filter and, per capture, the frames it matched, which the correlation follows (a lone capture too). */
+  trace?: { filter: string; frames: ReadonlyArray<TracedFrames | undefined> };
 }

@@ -391,8 +391,7 @@ export async function runReport(ctx: ReadContext): Promise<ReportResult> {
     }
   }
   const cluster = args.clusterState !== undefined || args.k8s?.length ? await (await import('../k8s/load.js')).loadClusterArgs(args, (m) => io.stderr(`netdiag: ${m}\n`)) : null;
-  const { model, findings } = diagnose(results, nodeState, undefined, cluster);
-  if (args.trace !== undefined) (await import('../correlate/attach-trace.js')).attachTrace(model, results, args.trace);
+  const { model, findings } = diagnose(results, nodeState, undefined, cluster, args.trace);
   // The correlation is built: its spill files go now, not at exit.
   (await import('../correlate/spill.js')).releaseSightings(results);
   const report = buildReport(model, findings, version(), ['netdiag', ...process.argv.slice(2)]);

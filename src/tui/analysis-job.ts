@@ -69,8 +69,7 @@ export async function runAnalysis(req: AnalysisRequest): Promise<AnalysisOutcome
     }
   }
   if (results.length === 0) return { report: null, messages };
-  const { model, findings } = diagnose(results, nodeState, undefined, req.cluster ?? null);
-  if (req.trace !== undefined) (await import('../correlate/attach-trace.js')).attachTrace(model, results, req.trace);
+  const { model, findings } = diagnose(results, nodeState, undefined, req.cluster ?? null, req.trace);
   // The correlation is built: its spill files go now, not when the UI closes.
   (await import('../correlate/spill.js')).releaseSightings(results);
   return { report: buildReport(model, findings, version(), req.command), messages };

@@ -17,12 +17,15 @@ export const pathAnalyzer = defineAnalyzer<SightingCollector, SightingStore>({
   packet: (s, f, p, ctx) => s.add(f, p, ctx.time),
   finish: (s) => s.finish(),
   diagnose(results, model): Finding[] {
-    if (model.captures.length < 2) {
+    // A lone capture is correlated only for --trace (its packets' interfaces are a journey
+    // of their own in an `any` capture): there is no other point to lose packets between.
+    if (model.captures.length < 2 && model.trace === undefined) {
       model.correlation = null;
       return [];
     }
-    const c = correlate({ sightings: results, captures: model.captures, flows: model.flows, topology: model.topology, nodeState: model.nodeState });
+    const c = correlate({ sightings: results, captures: model.captures, flows: model.flows, topology: model.topology, nodeState: model.nodeState, ...(model.trace ? { trace: model.trace } : {}) });
     model.correlation = c;
+    if (model.captures.length < 2) return [];
     c.points.forEach((pt, i) => {
       const s = model.captures[i];
       if (!s) return;
