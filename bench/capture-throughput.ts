@@ -4,13 +4,17 @@
  *
  *   node --import tsx bench/capture-throughput.ts [--rates 5000,20000,50000,100000]
  *        [--seconds 2] [--payload 64] [--only netdiag-cap,netdiag-cap-analyze,netdiag-tcpdump,tcpdump,tcpdump-immediate]
- *        [--load N]
+ *        [--load N] [--runs N]
  *
  * Needs root: it builds two network namespaces joined by a veth (deleted at the end),
  * sends UDP from one at each offered rate for a fixed time (bounded by rate × seconds)
  * and captures on the other. "arrived" is the veth's own receive counter, so packets the
  * kernel dropped before any capture could see them are not charged to the capturer.
- * Prints one row per capturer and rate, then the highest rate each captured in full.
+ * Prints one row per capturer, rate and run, then each capturer's loss over the runs
+ * (median and range: a shared machine is noisy) and the highest rate it captured in full.
+ * Capturers are stopped 1.5 s after the last packet arrived, past libpcap's one-second
+ * block timeout, so a capturer in buffered mode is charged for what it lost, not for the
+ * block it had not been handed yet.
  *
  * --load N runs N busy processes, at the capturer's priority, while the traffic flows: on
  * a busy node a capturer is descheduled for milliseconds at a time, and what it loses
@@ -30,10 +34,11 @@ interface Options {
   payload: number;
   only: string[];
   load: number;
+  runs: number;
 }
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { rates: [5000, 20000, 50000, 100000], seconds: 2, payload: 64, only: ['netdiag-cap', 'netdiag-cap-analyze', 'netdiag-tcpdump', 'tcpdump', 'tcpdump-immediate'], load: 0 };
+  const o: Options = { rates: [5000, 20000, 50000, 100000], seconds: 2, payload: 64, only: ['netdiag-cap', 'netdiag-cap-analyze', 'netdiag-tcpdump', 'tcpdump', 'tcpdump-immediate'], load: 0, runs: 1 };
   for (let i = 0; i < argv.length; i++) {
     const v = argv[i + 1] ?? '';
     if (argv[i] === '--rates') o.rates = v.split(',').map(Number);
@@ -41,11 +46,12 @@ function parseArgs(argv: string[]): Options {
     else if (argv[i] === '--payload') o.payload = Number(v);
     else if (argv[i] === '--only') o.only = v.split(',');
     else if (argv[i] === '--load') o.load = Number(v);
+    else if (argv[i] === '--runs') o.runs = Number(v);
     else continue;
     i++;
   }
-  if (o.rates.some((r) => !(r > 0)) || !(o.seconds > 0 && o.seconds <= 30) || !(o.payload >= 0 && o.payload <= 1400) || !(Number.isInteger(o.load) && o.load >= 0 && o.load <= 8)) {
-    throw new Error('--rates: positive numbers; --seconds: up to 30; --payload: 0..1400; --load: 0..8');
+  if (o.rates.some((r) => !(r > 0)) || !(o.seconds > 0 && o.seconds <= 30) || !(o.payload >= 0 && o.payload <= 1400) || !(Number.isInteger(o.load) && o.load >= 0 && o.load <= 8) || !(Number.isInteger(o.runs) && o.runs >= 1 && o.runs <= 20)) {
+    throw new Error('--rates: positive numbers; --seconds: up to 30; --payload: 0..1400; --load: 0..8; --runs: 1..20');
   }
   return o;
 }
@@ -67,7 +73,7 @@ const CAPTURERS: Capturer[] = [
   { name: 'netdiag-tcpdump', command: (f) => [process.execPath, '--import', 'tsx', 'src/cli.ts', 'capture', '-i', 'vb', '-w', f, '--engine', 'tcpdump', '-f', FILTER], ready: /capturing on/ },
   // tcpdump as an SRE runs it, with the same 32 MiB kernel buffer netdiag asks for.
   { name: 'tcpdump', command: (f) => ['tcpdump', '-i', 'vb', '-B', '32768', '-w', f, FILTER], ready: /listening on/ },
-  // tcpdump in the mode the tcpdump engine runs it (per-packet delivery and writes): what the mode costs by itself.
+  // tcpdump in immediate mode (one ring slot per packet), as the tcpdump engine once ran it: what the mode costs by itself.
   { name: 'tcpdump-immediate', command: (f) => ['tcpdump', '-i', 'vb', '-B', '32768', '-U', '--immediate-mode', '-w', f, FILTER], ready: /listening on/ },
 ];
 
@@ -157,12 +163,16 @@ async function measure(lab: VethLab, c: Capturer, rate: number, o: Options, dir:
   const load = busy(o.load, o.seconds + 1);
   const { sent, elapsed } = await send(lab, rate, o.seconds, o.payload);
   await load;
-  await new Promise((r) => setTimeout(r, 500));
+  await new Promise((r) => setTimeout(r, 1500));
   const arrived = rxPackets(lab.b) - before;
   p.kill('SIGINT');
   await closed;
   clearTimeout(kill);
   return { capturer: c.name, offered: rate, achieved: Math.round(sent / elapsed), arrived, captured: await countPackets(file) };
+}
+
+function lossPercent(r: Row): number {
+  return (100 * (r.arrived - r.captured)) / Math.max(1, r.arrived);
 }
 
 async function main(): Promise<void> {
@@ -177,15 +187,27 @@ async function main(): Promise<void> {
   try {
     console.log(`payload ${o.payload} bytes (frames of ${o.payload + 42}), ${o.seconds} s per rate, filter "${FILTER}", ${o.load} busy process${o.load === 1 ? '' : 'es'} alongside`);
     console.log(`${'capturer'.padEnd(20)}  offered/s  achieved/s    arrived   captured    lost  loss%`);
-    for (const rate of o.rates) {
-      for (const c of CAPTURERS.filter((x) => o.only.includes(x.name))) {
-        const r = await measure(lab, c, rate, o, dir);
-        rows.push(r);
-        const lost = r.arrived - r.captured;
-        console.log(
-          `${r.capturer.padEnd(20)} ${String(r.offered).padStart(10)} ${String(r.achieved).padStart(11)} ${String(r.arrived).padStart(10)} ${String(r.captured).padStart(10)} ${String(lost).padStart(7)} ${((100 * lost) / Math.max(1, r.arrived)).toFixed(2).padStart(6)}`,
-        );
-        rmSync(join(dir, `${c.name}-${rate}.pcap`), { force: true });
+    for (let run = 1; run <= o.runs; run++) {
+      for (const rate of o.rates) {
+        for (const c of CAPTURERS.filter((x) => o.only.includes(x.name))) {
+          const r = await measure(lab, c, rate, o, dir);
+          rows.push(r);
+          const lost = r.arrived - r.captured;
+          console.log(
+            `${r.capturer.padEnd(20)} ${String(r.offered).padStart(10)} ${String(r.achieved).padStart(11)} ${String(r.arrived).padStart(10)} ${String(r.captured).padStart(10)} ${String(lost).padStart(7)} ${lossPercent(r).toFixed(2).padStart(6)}`,
+          );
+          rmSync(join(dir, `${c.name}-${rate}.pcap`), { force: true });
+        }
+      }
+    }
+    if (o.runs > 1) {
+      console.log(`\nloss % over ${o.runs} runs: median (min-max)`);
+      for (const rate of o.rates) {
+        for (const c of CAPTURERS.filter((x) => o.only.includes(x.name))) {
+          const losses = rows.filter((r) => r.capturer === c.name && r.offered === rate).map(lossPercent).sort((x, y) => x - y);
+          const median = losses[Math.floor((losses.length - 1) / 2)]!;
+          console.log(`  ${c.name.padEnd(20)} ${String(rate).padStart(7)}/s  ${median.toFixed(2)} (${losses[0]!.toFixed(2)}-${losses[losses.length - 1]!.toFixed(2)})  runs: ${losses.map((l) => l.toFixed(2)).join(' ')}`);
+        }
       }
     }
     console.log('\nhighest achieved rate captured without loss:');

@@ -30,7 +30,11 @@ export interface EngineSession {
    * listener and the final counters are known.
    */
   stop(): Promise<EngineCounters>;
-  /** Resolves when the engine stops by itself (the tcpdump process exits): its reason, or null. */
+  /**
+   * Resolves when the engine's process has ended and everything it wrote has been handed
+   * to the listener: null after stop(), else why it ended by itself (the interface went
+   * away, tcpdump exited, the capture process died).
+   */
   readonly ended: Promise<string | null>;
   /** Damage or warnings seen in the engine's output, as they happen. */
   onWarning(fn: (message: string) => void): void;

@@ -4,11 +4,11 @@ import { emptyRecord } from '../record.js';
 import { MAX_RECORD_BYTES, Window } from '../source.js';
 
 /**
- * A classic pcap byte stream (tcpdump -w -) parsed as chunks arrive, by the record parser
- * CaptureReader uses: chunks are appended to one reused window, whole records handed out
- * as offsets into it, the unconsumed tail moved to the front when room runs out. Damage
- * goes to `log` as CaptureReader reports it; a stream that is not pcap at all throws
- * CaptureOpenError.
+ * A classic pcap byte stream (tcpdump -w -, or the cap engine's capture process) parsed as
+ * chunks arrive, by the record parser CaptureReader uses: chunks are appended to one
+ * reused window, whole records handed out as offsets into it, the unconsumed tail moved to
+ * the front when room runs out. Damage goes to `log` as CaptureReader reports it; a stream
+ * that is not pcap at all throws CaptureOpenError.
  */
 export class PcapStream {
   private readonly win = new Window(Buffer.allocUnsafe(4 * MAX_RECORD_BYTES));
@@ -67,7 +67,7 @@ export class PcapStream {
         if (w.eof && avail > 0) this.log.add('error', 0, `stream ends inside the pcap file header (${avail} bytes)`);
         return;
       }
-      if (!isPcapMagic(w.buf, w.pos)) throw new CaptureOpenError(this.log.file, 'tcpdump did not write a pcap stream');
+      if (!isPcapMagic(w.buf, w.pos)) throw new CaptureOpenError(this.log.file, 'the engine did not write a pcap stream');
       const h = parsePcapHeader(w.buf, w.pos, avail, this.log.file);
       w.pos += PCAP_HEADER_LEN;
       this.parser = new PcapParser(w, this.rec, this.log, h);

@@ -51,8 +51,15 @@ describe.skipIf(!IS_ROOT)(`netdiag capture on a veth pair (skipped unless root: 
       const file = tempPath(`every-${engine}.pcap`);
       const r = netdiagIn(lab.b, ['capture', '-i', 'vb', '-w', file, '-c', String(sizes.length), '--engine', engine, '-f', FILTER]);
       await capturing(r);
+      const sentFrom = Date.now() / 1000;
       await lab.sendUdp(sizes);
+      const sentBy = Date.now() / 1000;
       expect(await r.exited, r.stderr()).toBe(0);
+      // Stamped when they crossed the veth (the cap engine stamps them in its capture process).
+      const times = tshark(['-r', file, '-T', 'fields', '-e', 'frame.time_epoch']).split('\n').filter((l) => l !== '').map(Number);
+      expect(times.every((t, k) => k === 0 || t >= times[k - 1]!)).toBe(true);
+      expect(times[0]).toBeGreaterThanOrEqual(sentFrom - 0.01);
+      expect(times[times.length - 1]).toBeLessThanOrEqual(sentBy + 0.01);
       const got = lengths(file);
       expect(got.map((g) => g.frame)).toEqual(sizes.map((n) => n + HEADERS));
       expect(got.map((g) => g.captured)).toEqual(sizes.map((n) => n + HEADERS));

@@ -60,6 +60,11 @@ export class VethLab {
     for (const n of [this.a, this.b]) spawnSync('ip', ['netns', 'del', n]);
   }
 
+  /** Delete the veth pair (both ends go), as deleting a pod deletes its veth. */
+  deleteVeth(): void {
+    sh(['ip', '-n', this.a, 'link', 'del', 'va']);
+  }
+
   /**
    * Send UDP datagrams of the given payload sizes from a to b, `gapMs` apart. `sent`
    * resolves when the sender exits, `passed` once `markAt` datagrams are out. Bounded by
