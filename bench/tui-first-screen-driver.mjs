@@ -1,11 +1,13 @@
 /**
  * The measurement behind bench/tui-first-screen.ts, in a process of its own so that module
- * loading is measured as the command pays it: plain node on the compiled modules in dist/
- * (as `netdiag read` runs), or the sources through tsx with --src. The first screen comes
- * from runTui, as `netdiag read FILE` on a terminal opens it (the diagnosis starting too);
- * the indexing and drawing figures from a session of their own.
+ * loading is measured as the command pays it: plain node on the build's bundle
+ * (dist/bundle/tui.js, what `netdiag read` runs), on the compiled modules in dist/src with
+ * --unbundled (what it runs without a fresh bundle), or the sources through tsx with --src.
+ * The first screen comes from runTui, as `netdiag read FILE` on a terminal opens it (the
+ * diagnosis starting too); the indexing and drawing figures from a session of their own,
+ * from dist/src (the same code; only its loading differs, and that is not measured there).
  *
- *   node bench/tui-first-screen-driver.mjs [--first-only] FILE
+ *   node bench/tui-first-screen-driver.mjs [--unbundled] [--first-only] FILE
  *   node --import tsx bench/tui-first-screen-driver.mjs --src [--first-only] FILE
  *   NETDIAG_DIST=/path/to/dist node bench/tui-first-screen-driver.mjs FILE   (another build, for before/after)
  *   node --cpu-prof bench/tui-first-screen-driver.mjs --first-only FILE      (what the start costs)
@@ -18,11 +20,12 @@ import { pathToFileURL } from 'node:url';
 const flags = new Set(process.argv.slice(2).filter((a) => a.startsWith('--')));
 const file = process.argv.slice(2).find((a) => !a.startsWith('--'));
 if (file === undefined) {
-  process.stderr.write('usage: node bench/tui-first-screen-driver.mjs [--src] [--first-only] FILE\n');
+  process.stderr.write('usage: node bench/tui-first-screen-driver.mjs [--src|--unbundled] [--first-only] FILE\n');
   process.exit(2);
 }
 const dist = process.env.NETDIAG_DIST ? pathToFileURL(process.env.NETDIAG_DIST.replace(/\/?$/, '/')).href : new URL('../dist/', import.meta.url).href;
 const from = flags.has('--src') ? new URL('../src/tui/', import.meta.url).href : `${dist}src/tui/`;
+const entry = flags.has('--src') || flags.has('--unbundled') ? `${from}index.js` : `${dist}bundle/tui.js`;
 
 /** A writable that looks like an 80×24 terminal to ink and keeps the last output. */
 class FakeTerminal extends Writable {
@@ -44,7 +47,7 @@ const round = (s) => +s.toFixed(3);
 // The first screen as `netdiag read FILE` on a terminal gets it: runTui, diagnosis and all.
 const t0 = performance.now();
 const cpu0 = process.cpuUsage();
-const { runTui } = await import(`${from}index.js`);
+const { runTui } = await import(entry);
 const term = new FakeTerminal();
 // The first packet row: frame number 1 at the start of a line, then its time.
 const firstRow = /(^|\n)\s+1 0\.000000 /;

@@ -5,14 +5,17 @@
  *   node --import tsx bench/tui-first-screen.ts [OPTIONS] FILE
  *   node --import tsx bench/tui-first-screen.ts [OPTIONS] --generate N   (a generated N-packet capture)
  *
- *   --src         the sources through tsx rather than the compiled modules in dist/ (which
- *                 is what `netdiag read` runs; build first with npm run build)
- *   --first-only  stop at the first screen
- *   --bundled     dist/src/tui/index.js bundled into one file by esbuild first (in a
- *                 temporary copy): what the start would cost if the build shipped the UI
- *                 as a bundle, module loading being most of it
- *   --runs N      measure N times (each in a new process): the median run, and the least
- *                 time and CPU time of all (on a shared machine, the least is the cost)
+ *   (default)       the build's bundle, dist/bundle/tui.js with ink and react inside: what
+ *                   `netdiag read` runs (build first with npm run build)
+ *   --unbundled     the compiled modules in dist/src, ink and react from node_modules: what
+ *                   runs when the bundle is missing or older than the compile
+ *   --src           the sources through tsx
+ *   --first-only    stop at the first screen
+ *   --runs N        measure N times (each in a new process): the median run, and the least
+ *                   time and CPU time of all (on a shared machine, the least is the cost)
+ *   --baseline DIST the same measurement of another build too (a copy of dist/ from before
+ *                   a change), alternating with this one run by run so that both see the
+ *                   same load; its figures under `baseline`
  *
  * The UI (runTui, as `netdiag read FILE` on a terminal starts it, diagnosis included)
  * renders into an 80×24 in-memory terminal, in a new node process each run
@@ -23,13 +26,13 @@
  * (what bench/run.ts reads) and the other figures.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { generateCapture } from './generate.js';
 
 const DRIVER = new URL('./tui-first-screen-driver.mjs', import.meta.url).pathname;
-const DIST_TUI = new URL('../dist/src/tui/app.js', import.meta.url).pathname;
+const DIST = new URL('../dist/', import.meta.url).pathname;
 
 interface Figures {
   seconds: number;
@@ -37,62 +40,55 @@ interface Figures {
   [k: string]: unknown;
 }
 
-/**
- * A copy of dist/ in `dir` whose src/tui/index.js is one esbuild bundle; the rest (the
- * analysis worker the UI starts) links back to dist/.
- */
-function bundleDist(dir: string): string {
-  const root = new URL('../', import.meta.url).pathname;
-  const esbuild = join(root, 'node_modules/.bin/esbuild');
-  if (!existsSync(esbuild)) throw new Error('--bundled needs esbuild in node_modules');
-  const dist = join(dir, 'dist');
-  mkdirSync(join(dist, 'src/tui'), { recursive: true });
-  for (const e of readdirSync(join(root, 'dist/src'))) if (e !== 'tui') symlinkSync(join(root, 'dist/src', e), join(dist, 'src', e));
-  for (const e of readdirSync(join(root, 'dist'))) if (e !== 'src') symlinkSync(join(root, 'dist', e), join(dist, e));
-  // The session the indexing figures use, unbundled.
-  for (const e of readdirSync(join(root, 'dist/src/tui'))) if (!e.startsWith('index.')) symlinkSync(join(root, 'dist/src/tui', e), join(dist, 'src/tui', e));
-  symlinkSync(join(root, 'node_modules'), join(dir, 'node_modules'));
-  writeFileSync(join(dir, 'package.json'), '{"type":"module"}\n');
-  // ink loads its devtools only when DEV=true; the bundle leaves them out.
-  writeFileSync(join(dir, 'no-devtools.js'), 'export default {};\n');
-  const r = spawnSync(
-    esbuild,
-    [
-      join(root, 'dist/src/tui/index.js'),
-      '--bundle',
-      '--platform=node',
-      '--format=esm',
-      `--outfile=${join(dist, 'src/tui/index.js')}`,
-      '--alias:react-devtools-core=./no-devtools.js',
-      '--define:process.env.NODE_ENV="production"',
-      "--banner:js=import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
-      '--log-level=error',
-    ],
-    { cwd: dir, encoding: 'utf8' },
-  );
-  if (r.status !== 0) throw new Error(`esbuild failed: ${r.stderr}`);
-  return dist;
+/** Why `dist` cannot be measured in this mode, or null. */
+function unusable(dist: string, flags: string[]): string | null {
+  if (flags.includes('--src')) return null;
+  const compiled = join(dist, 'src/cli.js');
+  if (!existsSync(compiled)) return `${dist} has no compiled CLI: run npm run build first, or pass --src`;
+  if (flags.includes('--unbundled')) return null;
+  const bundle = join(dist, 'bundle/tui.js');
+  if (!existsSync(bundle)) return `${dist} has no bundled UI (bundle/tui.js): run npm run build (esbuild needed), or pass --unbundled`;
+  // bin/netdiag.js would not run a bundle older than the compile; neither is it measured.
+  if (statSync(bundle).mtimeMs < statSync(compiled).mtimeMs) return `${join(dist, 'bundle')} is older than the compile: run npm run build`;
+  return null;
 }
 
-function measure(file: string, flags: string[], dist?: string): Figures {
+function measure(file: string, flags: string[], dist: string): Figures {
   const src = flags.includes('--src');
-  const args = [...(src ? ['--import', 'tsx'] : []), DRIVER, ...flags.filter((f) => f !== '--bundled'), file];
-  const env = dist === undefined ? process.env : { ...process.env, NETDIAG_DIST: dist };
-  const r = spawnSync(process.execPath, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], timeout: 600_000, env });
+  const args = [...(src ? ['--import', 'tsx'] : []), DRIVER, ...flags, file];
+  const r = spawnSync(process.execPath, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], timeout: 600_000, env: { ...process.env, NETDIAG_DIST: dist } });
   const last = r.stdout.trim().split('\n').pop() ?? '';
   if (r.status !== 0 || !last.startsWith('{')) throw new Error(`the driver failed (exit ${r.status}): ${r.stdout.slice(-500)}`);
   return JSON.parse(last) as Figures;
 }
 
+/** The run with the median time to the first screen, whole, and the least of all runs. */
+function summary(all: Figures[]): Figures {
+  const median = all.slice().sort((a, b) => a.seconds - b.seconds)[Math.floor(all.length / 2)]!;
+  if (all.length === 1) return median;
+  const least = (k: 'seconds' | 'cpuSeconds') => Math.min(...all.map((f) => f[k]));
+  return { ...median, runs: all.length, secondsMin: least('seconds'), cpuSecondsMin: least('cpuSeconds'), secondsAll: all.map((f) => f.seconds), cpuSecondsAll: all.map((f) => f.cpuSeconds) };
+}
+
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
-  const runsAt = argv.indexOf('--runs');
-  const runs = runsAt >= 0 ? Math.max(1, Number(argv[runsAt + 1]) || 1) : 1;
-  const rest = runsAt >= 0 ? argv.filter((_, i) => i !== runsAt && i !== runsAt + 1) : argv;
-  const flags = rest.filter((a) => /^--(src|first-only|bundled)$/.test(a));
-  const args = rest.filter((a) => !flags.includes(a));
-  if (!flags.includes('--src') && !existsSync(DIST_TUI) && process.env['NETDIAG_DIST'] === undefined) {
-    throw new Error('dist/ has no terminal UI: run npm run build first, or pass --src');
+  const valueOf = (name: string): string | undefined => {
+    const at = argv.indexOf(name);
+    if (at < 0) return undefined;
+    const value = argv[at + 1];
+    if (value === undefined) throw new Error(`${name} needs a value`);
+    argv.splice(at, 2);
+    return value;
+  };
+  const runs = Math.max(1, Number(valueOf('--runs') ?? 1) || 1);
+  const baselineArg = valueOf('--baseline');
+  const baseline = baselineArg === undefined ? null : resolve(baselineArg);
+  const flags = argv.filter((a) => /^--(src|unbundled|first-only)$/.test(a));
+  const args = argv.filter((a) => !flags.includes(a));
+  const dist = process.env['NETDIAG_DIST'] ?? DIST;
+  for (const d of baseline === null ? [dist] : [dist, baseline]) {
+    const why = unusable(d, flags);
+    if (why !== null) throw new Error(why);
   }
   let file = args[0];
   let cleanup: string | null = null;
@@ -103,26 +99,20 @@ async function main(): Promise<void> {
     process.stderr.write(`generating ${n} packets…\n`);
     await generateCapture({ packets: n }, file);
   }
-  const bundleDir = flags.includes('--bundled') ? mkdtempSync(join(tmpdir(), 'netdiag-tui-bundle-')) : null;
   try {
-    const dist = bundleDir === null ? undefined : bundleDist(bundleDir);
     const all: Figures[] = [];
+    const before: Figures[] = [];
     for (let k = 0; k < runs; k++) {
+      if (baseline !== null) {
+        before.push(measure(file, flags, baseline));
+        if (runs > 1) process.stderr.write(`run ${k + 1} baseline: ${JSON.stringify(before[k])}\n`);
+      }
       all.push(measure(file, flags, dist));
       if (runs > 1) process.stderr.write(`run ${k + 1}: ${JSON.stringify(all[k])}\n`);
     }
-    // The run with the median time to the first screen, whole.
-    const median = all.slice().sort((a, b) => a.seconds - b.seconds)[Math.floor(all.length / 2)]!;
-    // The least is what the start costs when nothing else wants the CPU.
-    const least = (k: 'seconds' | 'cpuSeconds') => Math.min(...all.map((f) => f[k]));
-    console.log(
-      JSON.stringify(
-        runs > 1 ? { ...median, runs, secondsMin: least('seconds'), cpuSecondsMin: least('cpuSeconds'), secondsAll: all.map((f) => f.seconds), cpuSecondsAll: all.map((f) => f.cpuSeconds) } : median,
-      ),
-    );
+    console.log(JSON.stringify(baseline === null ? summary(all) : { ...summary(all), baseline: { dist: baseline, ...summary(before) } }));
   } finally {
     if (cleanup) rmSync(cleanup, { recursive: true, force: true });
-    if (bundleDir) rmSync(bundleDir, { recursive: true, force: true });
   }
 }
 

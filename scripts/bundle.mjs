@@ -9,10 +9,13 @@
  *   node scripts/bundle.mjs          (after tsc; `npm run build` runs both)
  *
  * Code splitting keeps what only some commands need (the TUI, HTML reports, live
- * capture) in chunks loaded on demand. ink, react, yaml and the native `cap` module stay
- * in node_modules. The analysis worker is a second entry point: every
- * `new URL('<relative path>', import.meta.url)` is rewritten for the bundle's flat
- * directory, to the bundled worker or to the file under dist/ it named.
+ * capture, cluster state) in chunks loaded on demand, their packages with them: ink,
+ * react and the rest of the terminal UI's dependency tree (about 530 files when loaded
+ * from node_modules) are bundled into the UI's chunks, yaml into the cluster-state chunk.
+ * Only the native `cap` module stays in node_modules. The analysis worker is a second
+ * entry point, the terminal UI a third (dist/bundle/tui.js, which the benchmark loads):
+ * every `new URL('<relative path>', import.meta.url)` is rewritten for the bundle's flat
+ * directory, to the bundled entry or to the file under dist/ it named.
  */
 import { mkdirSync, readFileSync, renameSync, rmSync, existsSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -22,7 +25,7 @@ const root = dirname(dirname(fileURLToPath(import.meta.url)));
 const dist = join(root, 'dist');
 const out = join(dist, 'bundle');
 const staging = join(dist, 'bundle.tmp');
-const entries = { cli: join(dist, 'src/cli.js'), worker: join(dist, 'src/analysis/worker.js') };
+const entries = { cli: join(dist, 'src/cli.js'), worker: join(dist, 'src/analysis/worker.js'), tui: join(dist, 'src/tui/index.js') };
 
 let esbuild;
 try {
@@ -83,6 +86,27 @@ const lazyStringWidth = {
   },
 };
 
+/**
+ * ink turns on React DevTools when the environment has DEV=true (a common name for other
+ * purposes): it imports react-devtools-core, which netdiag does not ship, and reads its
+ * package.json by a path that means nothing inside a bundle. In the bundle that mode is
+ * off: `isDev()` is false and the devtools module is empty.
+ */
+const inkWithoutDevtools = {
+  name: 'ink-without-devtools',
+  setup(build) {
+    const inkBuild = /[\\/]node_modules[\\/]ink[\\/]build$/;
+    build.onResolve({ filter: /^\.\/(utils|devtools)\.js$/ }, (args) => {
+      if (!inkBuild.test(args.resolveDir)) return undefined;
+      return { path: args.path, namespace: 'ink-without-devtools' };
+    });
+    build.onLoad({ filter: /.*/, namespace: 'ink-without-devtools' }, (args) => ({
+      contents: args.path === './utils.js' ? 'export const isDev = () => false;\n' : 'export {};\n',
+      loader: 'js',
+    }));
+  },
+};
+
 rmSync(staging, { recursive: true, force: true });
 mkdirSync(staging, { recursive: true });
 await esbuild.build({
@@ -93,14 +117,23 @@ await esbuild.build({
   format: 'esm',
   platform: 'node',
   target: 'node20',
-  external: ['cap', 'ink', 'ink/*', 'react', 'react/*', 'react-devtools-core', 'yaml'],
+  external: ['cap'],
+  // React's packages pick their production or development build by NODE_ENV when first
+  // loaded; fixed here, the development builds are not even in the bundle, whatever the
+  // environment says at run time.
+  define: { 'process.env.NODE_ENV': '"production"' },
   chunkNames: '[name]-[hash]',
+  // Bundled CommonJS (yaml, react) may require Node's built-in modules, which an ES module
+  // does not have a `require` for.
+  banner: { js: "import { createRequire as __bundleCreateRequire } from 'node:module'; const require = __bundleCreateRequire(import.meta.url);" },
+  // The UI module sets NODE_ENV at run time for the unbundled build; here it is fixed above.
+  logOverride: { 'assign-to-define': 'silent' },
   sourcemap: 'linked',
   // Less text to parse at every start; names stay, so stack traces still read.
   minifyWhitespace: true,
   minifySyntax: true,
   logLevel: 'warning',
-  plugins: [relativeUrls, lazyStringWidth],
+  plugins: [relativeUrls, lazyStringWidth, inkWithoutDevtools],
 });
 rmSync(out, { recursive: true, force: true });
 renameSync(staging, out);

@@ -1,7 +1,8 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { ensureBuilt } from '../helpers/built.js';
 
 /**
  * analyzeAll's worker threads only run from the built package (dist/) and, by default, only
@@ -30,7 +31,7 @@ function comparable(json: string): unknown {
 
 describe('analysis in worker threads', () => {
   beforeAll(() => {
-    if (!existsSync(join(ROOT, 'dist/src/cli.js'))) spawnSync('npx', ['tsc', '-p', 'tsconfig.json'], { cwd: ROOT, stdio: 'ignore' });
+    ensureBuilt();
   });
 
   it('gives the same report as the in-process pass, one worker per capture', () => {

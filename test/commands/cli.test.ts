@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { ensureBuilt } from '../helpers/built.js';
 import { ROOT, spawnCli, tempPath, tshark, udpPacket, vxlanSyn, writePcap } from './harness.js';
 
 describe('netdiag exit codes and streams', () => {
@@ -90,7 +91,7 @@ describe('netdiag exit codes and streams', () => {
 describe('the netdiag executable', () => {
   beforeAll(() => {
     // The published entry point runs the compiled code; build it as `npm install` would.
-    spawnSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json'], { cwd: ROOT, encoding: 'utf8' });
+    ensureBuilt();
   }, 180_000);
 
   it('starts from bin/netdiag.js and prints help with the read command', () => {

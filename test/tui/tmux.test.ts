@@ -1,12 +1,11 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureBuilt } from '../helpers/built.js';
 
 /**
  * netdiag in a real terminal: tmux at 80×24 runs `netdiag read` on a lab fixture, keys are
  * sent as a user types them, and the screen is read back with capture-pane. Runs the built
- * CLI (dist/): it is compiled here first when dist/src/tui is older than src/tui.
+ * CLI (dist/): it is built here first when the sources are newer.
  */
 const ROOT = new URL('../../', import.meta.url).pathname;
 const FIXTURE = 'fixtures/lab/flannel-vxlan-stale-fdb';
@@ -30,22 +29,9 @@ async function waitFor(ok: (s: string) => boolean, what: string, ms = 45_000): P
   }
 }
 
-function newest(dir: string): number {
-  let t = 0;
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name);
-    t = Math.max(t, e.isDirectory() ? newest(p) : statSync(p).mtimeMs);
-  }
-  return t;
-}
-
 describe.skipIf(!hasTmux)('terminal UI in tmux', () => {
   beforeAll(() => {
-    const built = join(ROOT, 'dist/src/tui/index.js');
-    if (!existsSync(built) || statSync(built).mtimeMs < newest(join(ROOT, 'src/tui'))) {
-      // Emits even when another part of the tree has type errors; ours are checked by tsc --noEmit.
-      spawnSync('npx', ['tsc', '-p', 'tsconfig.json'], { cwd: ROOT, stdio: 'ignore' });
-    }
+    ensureBuilt();
     tmux('new-session', '-d', '-s', 'ui', '-x', '80', '-y', '24', '-c', ROOT, 'env PS1=READY$ TERM=xterm-256color bash --norc --noprofile');
   });
   afterAll(() => {
