@@ -6,6 +6,7 @@ import type { PacketView } from '../decode/packet-view.js';
 import type { Registry } from '../decode/registry.js';
 import { packetDetail, type PacketDetail } from '../output/detail.js';
 import { escapeText, PacketLister, type PacketColumns } from '../output/packet-list.js';
+import { gunzipToSpool, isGzipFile, type GunzipSpool } from './gunzip-spool.js';
 
 /** How a row is coloured: by the worst anomaly, else by what the packet is. */
 export type RowTone = 'error' | 'warning' | 'tunnel' | 'tcp' | 'udp' | 'icmp' | 'arp' | 'routing' | 'other';
@@ -36,6 +37,8 @@ export class CaptureStore {
   problems: CaptureProblem[] = [];
   linktypes: number[] = [];
   private file: RecordFile | null = null;
+  /** A gzip-compressed capture, decompressed for random access (removed on close). */
+  private spool: GunzipSpool | null = null;
   private readonly decoder: Decoder;
   private lister: PacketLister;
   private closed = false;
@@ -67,6 +70,11 @@ export class CaptureStore {
     return this.closed;
   }
 
+  /** The file records are read from: the capture, or its decompressed copy. */
+  private get readPath(): string {
+    return this.spool?.path ?? this.path;
+  }
+
   /** True once single packets can be read. */
   get ready(): boolean {
     return this.file !== null;
@@ -80,7 +88,14 @@ export class CaptureStore {
   async load(): Promise<void> {
     let r: CaptureReader;
     try {
-      r = await CaptureReader.open(this.path);
+      if (isGzipFile(this.path)) {
+        this.spool = await gunzipToSpool(this.path, (bytes) => (this.bytesRead = bytes));
+        if (this.closed) {
+          this.spool.remove();
+          return;
+        }
+      }
+      r = await CaptureReader.open(this.readPath);
     } catch (e) {
       this.status = 'failed';
       this.error = (e as Error).message;
@@ -100,7 +115,7 @@ export class CaptureStore {
         if (this.closed) return;
         this.bytesRead = r.bytesRead;
         this.size = r.size;
-        this.problems = r.problems;
+        this.problems = this.spool?.problem ? [...r.problems, { file: this.path, offset: this.spool.bytes, severity: 'error', message: `${this.spool.problem}; packets after decompressed byte ${this.spool.bytes} are missing` }] : r.problems;
         this.linktypes = r.interfaces.map((i) => i.linktype);
         if (idx.count > 0) this.ensureFile(r);
         this.changed();
@@ -130,7 +145,7 @@ export class CaptureStore {
     if (this.file !== null && this.file.interfaces.length === r.interfaces.length) return;
     const layout = r.layout();
     const snapshot = { ...layout, interfaces: layout.interfaces.slice(), sections: layout.sections.slice() };
-    void RecordFile.open(this.path, snapshot).then(
+    void RecordFile.open(this.readPath, snapshot).then(
       (f) => {
         if (this.closed) return f.close();
         this.file?.close();
@@ -223,6 +238,7 @@ export class CaptureStore {
   close(): void {
     this.closed = true;
     this.file?.close();
+    this.spool?.remove();
     this.file = null;
   }
 }

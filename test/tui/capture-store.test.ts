@@ -1,4 +1,5 @@
-import { copyFileSync, mkdtempSync, rmSync, statSync, truncateSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -93,6 +94,38 @@ describe('capture store', () => {
       // positionOf finds a listed number's row.
       if (ours.length) expect(scan.positionOf(ours[ours.length - 1]!)).toBe(ours.length - 1);
     }
+    s.close();
+  });
+
+  it('opens a gzip-compressed capture through a decompressed copy that goes when the UI closes', async () => {
+    const src = `${STALE_FDB}node1-any.pcap`;
+    const gz = join(dir, 'node1-any.pcap.gz');
+    writeFileSync(gz, gzipSync(readFileSync(src)));
+    const before = new Set(readdirSync(tmpdir()).filter((n) => n.startsWith('netdiag-gunzip-')));
+    const s = await open(gz);
+    const st = s.stores[0]!;
+    const lens = tsharkRows(src, 'frame', ['frame.len']).map((r) => Number(r[0]));
+    expect(st.error).toBeNull();
+    expect(st.count).toBe(lens.length);
+    for (const n of [lens.length, 1, Math.ceil(lens.length / 2)]) expect(st.row(n)!.length).toBe(lens[n - 1]);
+    const spools = readdirSync(tmpdir()).filter((n) => n.startsWith('netdiag-gunzip-') && !before.has(n));
+    expect(spools).toHaveLength(1);
+    s.close();
+    expect(existsSync(join(tmpdir(), spools[0]!))).toBe(false);
+  });
+
+  it('a cut-off gzip stream keeps the packets before the cut and says the rest is missing', async () => {
+    const src = `${STALE_FDB}node1-any.pcap`;
+    const whole = gzipSync(readFileSync(src));
+    const gz = join(dir, 'cut.pcap.gz');
+    writeFileSync(gz, whole.subarray(0, Math.floor(whole.length / 2)));
+    const s = await open(gz);
+    const st = s.stores[0]!;
+    const all = tsharkRows(src, 'frame').length;
+    expect(st.count).toBeGreaterThan(0);
+    expect(st.count).toBeLessThan(all);
+    expect(st.row(st.count)).not.toBeNull();
+    expect(st.problems.some((p) => /gzip: .*missing/.test(p.message))).toBe(true);
     s.close();
   });
 });
