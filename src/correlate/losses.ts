@@ -8,6 +8,13 @@ import type { FlowKey, LossGroup, LossPlace } from './types.js';
 
 /** A packet this close to the end of the capture that should have seen it next is not called lost. */
 export const END_MARGIN = 1;
+/**
+ * Losses this close to the start of the capture that should have seen them count only
+ * beside losses after it: a capture's first packet is not when it began taking every
+ * packet (libpcap discards what queued on the socket before its filter was attached), so a
+ * few packets missing there alone are the capture's start, not a drop.
+ */
+export const START_MARGIN = 0.5;
 const LOSS_SAMPLE = 10;
 /** Chains longer than this are judged on their first 31 steps (a bitmask per packet). */
 const MAX_STEPS = 31;
@@ -33,6 +40,8 @@ interface GroupAcc {
   last: ChainStep;
   miss: ChainStep | null;
   lost: number;
+  /** Of those, lost after the missing capture's first START_MARGIN seconds. */
+  afterStart: number;
   flows: Set<number>;
   sample: number[];
   min: number;
@@ -129,18 +138,19 @@ export class LossCollector {
     if (maxTime < w.from || maxTime + END_MARGIN > w.to) return -1;
     const last = chain[maxPos]!;
     const place: LossPlace = last.side === 'src' ? (miss.side === 'src' ? 'source-node' : 'underlay') : 'destination-node';
-    this.lose(place, flow, last, miss, maxRow, size, -1);
+    this.lose(place, flow, last, miss, maxRow, size, -1, maxTime < w.from + START_MARGIN);
     return maxPos + 1;
   }
 
-  private lose(place: LossPlace, flow: number, last: ChainStep, miss: ChainStep | null, row: number, size: number, misdirectedTo: number): void {
+  private lose(place: LossPlace, flow: number, last: ChainStep, miss: ChainStep | null, row: number, size: number, misdirectedTo: number, atStart = false): void {
     const key = `${place}|${last.capture}|${last.form}|${miss ? `${miss.capture}|${miss.form}` : '-'}|${misdirectedTo}`;
     let a = this.acc.get(key);
     if (!a) {
-      a = { place, last, miss, lost: 0, flows: new Set(), sample: [], min: size, max: size, dstNodes: new Set(), outerDsts: new Set(), misdirectedTo };
+      a = { place, last, miss, lost: 0, afterStart: 0, flows: new Set(), sample: [], min: size, max: size, dstNodes: new Set(), outerDsts: new Set(), misdirectedTo };
       this.acc.set(key, a);
     }
     a.lost++;
+    if (!atStart) a.afterStart++;
     a.flows.add(flow);
     const c = this.j.capOf[row]!;
     const t = this.j.tables[c]!;
@@ -170,6 +180,7 @@ export class LossCollector {
     for (const a of this.acc.values()) for (const f of a.flows) lostFlows.add(f);
     const out: LossGroup[] = [];
     for (const a of this.acc.values()) {
+      if (a.afterStart === 0) continue;
       // Packets of the same flows that crossed this segment.
       let delivered = 0;
       let maxDelivered = 0;
