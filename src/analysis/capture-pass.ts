@@ -43,14 +43,17 @@ export class CapturePass {
   private readonly list: readonly Analyzer[];
   private readonly ctx: PassContext;
   private readonly states: unknown[];
-  private readonly withPacket: ReadonlyArray<Analyzer['packet']>;
+  /** The analyzers with a per-packet hook: their states and bound hooks, side by side. */
+  private readonly hookStates: unknown[];
+  private readonly hooks: ReadonlyArray<NonNullable<Analyzer['packet']>>;
   private readonly trace: CompiledFilter | null;
   private readonly traced: TracedFrames = { packets: [], count: 0 };
   private readonly anomalyCounts: Uint32Array;
   private readonly anomalyPackets: number[][];
   private readonly timeline = new TimelineBins();
-  private firstTime: number | null = null;
-  private lastTime: number | null = null;
+  /** Doubles from the start (valid once a packet was fed): a field that once held null boxes every time stored in it. */
+  private firstTime = Number.NaN;
+  private lastTime = Number.NaN;
   private bytes = 0;
   private snapped = 0;
   private maxCap = 0;
@@ -76,7 +79,9 @@ export class CapturePass {
     const ctx = (this.ctx = { captureIndex: index, capture: input.name, time: 0, flowRow: -1, flowDir: 0, flows, ...(opts.spillDir !== undefined ? { spillDir: opts.spillDir } : {}) });
     this.states = list.map((a) => a.create(ctx));
     this.trace = opts.trace ? compileFilter(reg, opts.trace) : null;
-    this.withPacket = list.map((a) => a.packet?.bind(a));
+    const hooked = list.flatMap((a, k) => (a.packet ? [k] : []));
+    this.hookStates = hooked.map((k) => this.states[k]);
+    this.hooks = hooked.map((k) => list[k]!.packet!.bind(list[k]));
     this.anomalyCounts = new Uint32Array(reg.anomalies.list.length);
     this.anomalyPackets = reg.anomalies.list.map(() => []);
   }
@@ -89,7 +94,7 @@ export class CapturePass {
     if (rec.capLen < rec.wireLen) this.snapped++;
     if (rec.capLen > this.maxCap) this.maxCap = rec.capLen;
     const time = rec.tsSec + rec.tsNsec / 1e9;
-    if (this.firstTime === null) this.firstTime = time;
+    if (this.packets === 1) this.firstTime = time;
     this.lastTime = time;
     this.timeline.add(time);
     const anomalyCounts = this.anomalyCounts;
@@ -103,12 +108,9 @@ export class CapturePass {
     ctx.time = time;
     ctx.flowRow = this.flows.add(facts, time, p.number, rec.wireLen);
     ctx.flowDir = this.flows.lastDir;
-    const withPacket = this.withPacket;
-    const states = this.states;
-    for (let a = 0; a < withPacket.length; a++) {
-      const fn = withPacket[a];
-      if (fn !== undefined) fn(states[a], facts, p, ctx);
-    }
+    const hooks = this.hooks;
+    const states = this.hookStates;
+    for (let a = 0; a < hooks.length; a++) hooks[a]!(states[a], facts, p, ctx);
     const trace = this.trace;
     if (trace !== null && trace.matches(p) && this.traced.count++ < TRACE_FRAMES) this.traced.packets.push(p.number);
   }
@@ -137,8 +139,8 @@ export class CapturePass {
       sizeBytes: origin.sizeBytes,
       packets: this.packets,
       bytes: this.bytes,
-      firstTime: this.firstTime,
-      lastTime: this.lastTime,
+      firstTime: this.packets > 0 ? this.firstTime : null,
+      lastTime: this.packets > 0 ? this.lastTime : null,
       interfaces: origin.interfaces.map((i) => ({
         index: i.index,
         linktype: i.linktype,

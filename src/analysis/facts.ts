@@ -1,4 +1,4 @@
-import { u8, u16, u24, u32, u48 } from '../decode/bytes.js';
+import { checkRange, u8, u16, u24, u32, u48 } from '../decode/bytes.js';
 import type { PacketView } from '../decode/packet-view.js';
 import type { Registry } from '../decode/registry.js';
 
@@ -66,12 +66,21 @@ export class ProtoIds {
   }
 }
 
+/**
+ * Addresses, sequence numbers and MACs above 2^31 are doubles, and a double returned from
+ * a call the compiler does not inline is boxed on the heap: these reads are written out
+ * where they are used, a word stored straight into a typed array or field. Each checks
+ * its range when reads are audited (tests), as the byte accessors do.
+ */
+
 /** An IP address as four words, written into a Uint32Array at `at`. */
 function readV4(b: Buffer, o: number, out: Uint32Array, at: number): void {
+  checkRange(b, o, 4);
   out[at] = 0;
   out[at + 1] = 0;
   out[at + 2] = 0xffff;
-  out[at + 3] = u32(b, o);
+  // Stored into a Uint32Array, the signed word reads back unsigned.
+  out[at + 3] = (b[o]! << 24) | (b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!;
 }
 
 function readV6(b: Buffer, o: number, out: Uint32Array, at: number): void {
@@ -213,14 +222,17 @@ export class PacketFacts {
       }
       if (proto === ids.eth) {
         if (hdrLen < 14) continue;
+        checkRange(b, s, 12);
+        const dst = ((b[s]! << 8) | b[s + 1]!) * 4294967296 + (((b[s + 2]! << 24) | (b[s + 3]! << 16) | (b[s + 4]! << 8) | b[s + 5]!) >>> 0);
+        const src = ((b[s + 6]! << 8) | b[s + 7]!) * 4294967296 + (((b[s + 8]! << 24) | (b[s + 9]! << 16) | (b[s + 10]! << 8) | b[s + 11]!) >>> 0);
         if (this.outerEth < 0) {
           this.outerEth = i;
-          this.outerEthDst = u48(b, s);
-          this.outerEthSrc = u48(b, s + 6);
+          this.outerEthDst = dst;
+          this.outerEthSrc = src;
         }
         this.innerEth = i;
-        this.innerEthDst = u48(b, s);
-        this.innerEthSrc = u48(b, s + 6);
+        this.innerEthDst = dst;
+        this.innerEthSrc = src;
       } else if (proto === ids.sll) {
         // Linux cooked v2 (tcpdump -i any) names the interface; v1 does not.
         if (p.linktype === 276 && hdrLen >= 8) this.iface += u32(b, s + 4) % 1048576;
@@ -232,18 +244,28 @@ export class PacketFacts {
         if (hdrLen >= 2 && this.vlanId < 0) this.vlanId = u16(b, s) & 0xfff;
       } else if (proto === ids.ip) {
         if (hdrLen < 20) continue;
+        // Each field read once, for the inner header and (the first time) the outer one.
+        checkRange(b, s, 20);
+        const ipProto = b[s + 9]!;
+        const ttl = b[s + 8]!;
+        const ipId = (b[s + 4]! << 8) | b[s + 5]!;
+        const fw = (b[s + 6]! << 8) | b[s + 7]!;
+        const df = (fw & 0x4000) !== 0;
+        const fragment = (fw & 0x3fff) !== 0;
+        const ipLen = (b[s + 2]! << 8) | b[s + 3]!;
+        readV4(b, s + 12, this.addr, 8);
+        readV4(b, s + 16, this.addr, 12);
         if (this.outerIp < 0) {
           this.outerIp = i;
           this.outerV4 = true;
-          readV4(b, s + 12, this.addr, 0);
-          readV4(b, s + 16, this.addr, 4);
-          this.outerProto = u8(b, s + 9);
-          this.outerTtl = u8(b, s + 8);
-          this.outerIpId = u16(b, s + 4);
-          const fw = u16(b, s + 6);
-          this.outerDf = (fw & 0x4000) !== 0;
-          this.outerFragment = (fw & 0x3fff) !== 0;
-          this.outerIpLen = u16(b, s + 2);
+          const addr = this.addr;
+          for (let w = 0; w < 8; w++) addr[w] = addr[8 + w]!;
+          this.outerProto = ipProto;
+          this.outerTtl = ttl;
+          this.outerIpId = ipId;
+          this.outerDf = df;
+          this.outerFragment = fragment;
+          this.outerIpLen = ipLen;
         } else if (this.tunnelKind === TUNNEL_NONE) {
           // IP directly inside IP with no tunnel layer between: IP-in-IP.
           this.tunnelKind = TUNNEL_IPIP;
@@ -251,15 +273,12 @@ export class PacketFacts {
         }
         this.innerIp = i;
         this.innerV4 = true;
-        readV4(b, s + 12, this.addr, 8);
-        readV4(b, s + 16, this.addr, 12);
-        this.innerProto = u8(b, s + 9);
-        this.innerTtl = u8(b, s + 8);
-        this.innerIpId = u16(b, s + 4);
-        const fw = u16(b, s + 6);
-        this.innerDf = (fw & 0x4000) !== 0;
-        this.innerFragment = (fw & 0x3fff) !== 0;
-        this.innerIpLen = u16(b, s + 2);
+        this.innerProto = ipProto;
+        this.innerTtl = ttl;
+        this.innerIpId = ipId;
+        this.innerDf = df;
+        this.innerFragment = fragment;
+        this.innerIpLen = ipLen;
         this.l4 = -1;
       } else if (proto === ids.ipv6) {
         if (hdrLen < 40) continue;
@@ -302,8 +321,9 @@ export class PacketFacts {
         this.l4 = i;
         this.sport = u16(b, s);
         this.dport = u16(b, s + 2);
-        this.tcpSeq = u32(b, s + 4);
-        this.tcpAck = u32(b, s + 8);
+        checkRange(b, s + 4, 8);
+        this.tcpSeq = ((b[s + 4]! << 24) | (b[s + 5]! << 16) | (b[s + 6]! << 8) | b[s + 7]!) >>> 0;
+        this.tcpAck = ((b[s + 8]! << 24) | (b[s + 9]! << 16) | (b[s + 10]! << 8) | b[s + 11]!) >>> 0;
         this.tcpFlags = u16(b, s + 12) & 0x0fff;
         this.tcpWindow = u16(b, s + 14);
         this.payloadLen = this.tcpPayloadLen(p, i, b, s);

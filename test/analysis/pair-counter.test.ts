@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { EVIDENCE_SAMPLE } from '../../src/analysis/finding.js';
-import { PairCounter, type PairStat } from '../../src/analysis/pair-counter.js';
+import { PAIR_A, PAIR_B, PAIR_C, PAIR_PACKET, PAIR_TIME, PairCounter, pairInput, type PairStat } from '../../src/analysis/pair-counter.js';
 
 /** The counting rules spelled out with a string-keyed map: what PairCounter must agree with. */
 function reference(adds: Array<[number, number, number]>, cap: number): { stats: PairStat[]; overflow: number } {
@@ -40,6 +40,24 @@ function counted(adds: Array<[number, number, number]>, cap: number): { stats: P
   return { stats: pc.all(), overflow: pc.overflow };
 }
 
+/** The same adds through a shared input and hint slots, two counters taking turns on it as a collector's do. */
+function countedWithHints(adds: Array<[number, number, number, number]>, cap: number): { stats: PairStat[]; overflow: number } {
+  const input = pairInput();
+  const pc = new PairCounter(cap, input);
+  const other = new PairCounter(cap, input);
+  adds.forEach(([a, b, c, slot], i) => {
+    input[PAIR_PACKET] = i + 1;
+    input[PAIR_TIME] = i / 10;
+    input[PAIR_A] = a;
+    input[PAIR_B] = b;
+    input[PAIR_C] = c;
+    pc.addInputAt(slot);
+    input[PAIR_A] = b;
+    other.addInputAt(slot);
+  });
+  return { stats: pc.all(), overflow: pc.overflow };
+}
+
 // Few distinct values so pairs repeat; MAC-sized, address-sized and packed keys as the topology uses them.
 const key = fc.oneof(fc.constantFrom(0, 1, 0xffffffff, 0x0a000001, 2 ** 47 + 5, 0x02420a000002), fc.integer({ min: 0, max: 6 }));
 const third = fc.oneof(fc.constant(-1), fc.constantFrom(8472 + 2 ** 40, 65536 + 4789 + 2 ** 40), fc.integer({ min: 0, max: 3 }));
@@ -49,6 +67,17 @@ describe('PairCounter', () => {
     fc.assert(
       fc.property(fc.array(fc.tuple(key, key, third), { maxLength: 400 }), fc.integer({ min: 1, max: 200 }), (adds, cap) => {
         expect(counted(adds, cap)).toEqual(reference(adds, cap));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('counts the same through hint slots, whichever pairs a slot repeats or changes', () => {
+    // Slots stand for flows: a slot usually repeats its pair, sometimes changes it (a MAC moved), -1 has none.
+    const slot = fc.oneof(fc.constant(-1), fc.integer({ min: 0, max: 5 }), fc.integer({ min: 0, max: 5000 }));
+    fc.assert(
+      fc.property(fc.array(fc.tuple(key, key, third, slot), { maxLength: 400 }), fc.integer({ min: 1, max: 200 }), (adds, cap) => {
+        expect(countedWithHints(adds, cap)).toEqual(reference(adds.map(([a, b, c]) => [a, b, c]), cap));
       }),
       { numRuns: 300 },
     );

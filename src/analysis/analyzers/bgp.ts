@@ -1,5 +1,7 @@
 import { addrString } from '../addr.js';
-import { defineAnalyzer } from '../analyzer.js';
+import { defineAnalyzer, type PassContext } from '../analyzer.js';
+import type { PacketFacts } from '../facts.js';
+import type { PacketView } from '../../decode/packet-view.js';
 import type { Evidence, Finding } from '../finding.js';
 import type { FlowSummary } from '../flow-table.js';
 import { BGP_KEEPALIVE, BGP_NOTIFICATION, BGP_OPEN, BGP_UPDATE, bgpMessageType, forEachNlri, forEachWithdrawn, notificationInfo, openInfo, pathInfo } from '../../../dissectors/bgp.js';
@@ -134,48 +136,57 @@ export function sessions(results: ReadonlyArray<BgpResult | undefined>): Map<str
   return out;
 }
 
+/**
+ * The BGP messages of one segment. Apart from the hook: its callbacks capture the hook's
+ * arguments, and a function whose arguments are captured allocates their context on
+ * every call, BGP or not.
+ */
+function bgpMessages(s: State, f: PacketFacts, p: PacketView, ctx: PassContext): void {
+  const from = addrString(f.addr, 8);
+  const to = addrString(f.addr, 12);
+  const d = dirOf(s, from, to, ctx.time);
+  if (d === null) return;
+  d.lastTime = ctx.time;
+  if (d.packets.length < 10) d.packets.push(p.number);
+  const bgpId = p.proto[f.firstBgp]!;
+  for (let i = f.firstBgp; i < p.nLayers; i++) {
+    if (p.proto[i] !== bgpId) continue;
+    const type = bgpMessageType(p, i);
+    if (type === BGP_OPEN) {
+      const o = openInfo(p, i);
+      if (o) d.open = { ip: from, as: o.myAs, holdTime: o.holdTime, routerId: toIp(o.identifier), openPacket: p.number };
+      d.opens++;
+      // A new session: the silence before it belongs to the old one (a flap), not to this hold timer.
+      d.lastKeepalive = -1;
+      if (d.openPackets.length < 10) d.openPackets.push(p.number);
+    } else if (type === BGP_KEEPALIVE) {
+      if (d.keepalives > 0 && d.lastKeepalive >= 0) d.maxGap = Math.max(d.maxGap, ctx.time - d.lastKeepalive);
+      d.keepalives++;
+      d.lastKeepalive = ctx.time;
+    } else if (type === BGP_NOTIFICATION) {
+      const n = notificationInfo(p, i);
+      if (n && s.notifications.length < 200) s.notifications.push({ from, to, code: n.code, subcode: n.subcode, codeName: n.codeName, subcodeName: n.subcodeName, communication: n.communication, time: ctx.time, packet: p.number });
+    } else if (type === BGP_UPDATE) {
+      d.updates++;
+      const path = pathInfo(p, i);
+      forEachNlri(p, i, (_afi, _safi, address, length) => {
+        const prefix = `${address}/${length}`;
+        if (s.announced.size < MAX_ROUTES || s.announced.has(`${from}|${prefix}`)) s.announced.set(`${from}|${prefix}`, { from, prefix, nextHop: path?.nextHop || null, time: ctx.time, packet: p.number });
+      });
+      forEachWithdrawn(p, i, (_afi, _safi, address, length) => {
+        if (s.withdrawn.length < MAX_ROUTES) s.withdrawn.push({ from, prefix: `${address}/${length}`, nextHop: null, time: ctx.time, packet: p.number });
+      });
+    }
+  }
+}
+
 export const bgpAnalyzer = defineAnalyzer<State, BgpResult>({
   name: 'bgp',
   create: () => ({ dirs: new Map(), notifications: [], announced: new Map(), withdrawn: [], endTime: 0, overflow: 0 }),
   packet(s, f, p, ctx) {
     s.endTime = ctx.time;
     if (f.firstBgp < 0 || f.innerIp < 0) return;
-    const from = addrString(f.addr, 8);
-    const to = addrString(f.addr, 12);
-    const d = dirOf(s, from, to, ctx.time);
-    if (d === null) return;
-    d.lastTime = ctx.time;
-    if (d.packets.length < 10) d.packets.push(p.number);
-    const bgpId = p.proto[f.firstBgp]!;
-    for (let i = f.firstBgp; i < p.nLayers; i++) {
-      if (p.proto[i] !== bgpId) continue;
-      const type = bgpMessageType(p, i);
-      if (type === BGP_OPEN) {
-        const o = openInfo(p, i);
-        if (o) d.open = { ip: from, as: o.myAs, holdTime: o.holdTime, routerId: toIp(o.identifier), openPacket: p.number };
-        d.opens++;
-        // A new session: the silence before it belongs to the old one (a flap), not to this hold timer.
-        d.lastKeepalive = -1;
-        if (d.openPackets.length < 10) d.openPackets.push(p.number);
-      } else if (type === BGP_KEEPALIVE) {
-        if (d.keepalives > 0 && d.lastKeepalive >= 0) d.maxGap = Math.max(d.maxGap, ctx.time - d.lastKeepalive);
-        d.keepalives++;
-        d.lastKeepalive = ctx.time;
-      } else if (type === BGP_NOTIFICATION) {
-        const n = notificationInfo(p, i);
-        if (n && s.notifications.length < 200) s.notifications.push({ from, to, code: n.code, subcode: n.subcode, codeName: n.codeName, subcodeName: n.subcodeName, communication: n.communication, time: ctx.time, packet: p.number });
-      } else if (type === BGP_UPDATE) {
-        d.updates++;
-        const path = pathInfo(p, i);
-        forEachNlri(p, i, (_afi, _safi, address, length) => {
-          const prefix = `${address}/${length}`;
-          if (s.announced.size < MAX_ROUTES || s.announced.has(`${from}|${prefix}`)) s.announced.set(`${from}|${prefix}`, { from, prefix, nextHop: path?.nextHop || null, time: ctx.time, packet: p.number });
-        });
-        forEachWithdrawn(p, i, (_afi, _safi, address, length) => {
-          if (s.withdrawn.length < MAX_ROUTES) s.withdrawn.push({ from, prefix: `${address}/${length}`, nextHop: null, time: ctx.time, packet: p.number });
-        });
-      }
-    }
+    bgpMessages(s, f, p, ctx);
   },
   finish: (s, ctx) => ({ capture: ctx.capture, endTime: s.endTime, overflow: s.overflow, directions: [...s.dirs.values()], notifications: s.notifications, announced: [...s.announced.values()], withdrawn: s.withdrawn }),
   topology(results) {

@@ -2,7 +2,7 @@ import { u8, u16, u48 } from '../../decode/bytes.js';
 import type { PacketView } from '../../decode/packet-view.js';
 import { defineAnalyzer } from '../analyzer.js';
 import { TUNNEL_GENEVE, TUNNEL_NONE } from '../facts.js';
-import { PairCounter, type PairStat } from '../pair-counter.js';
+import { PAIR_A, PAIR_B, PAIR_C, PAIR_PACKET, PAIR_TIME, PairCounter, pairInput, type PairStat } from '../pair-counter.js';
 
 /**
  * Per-capture evidence for telling CNI plugins apart that the topology collector does not
@@ -28,6 +28,8 @@ export interface CniSignals {
 }
 
 interface State {
+  /** The input every counter below reads (see pairInput). */
+  input: Float64Array;
   geneve: PairCounter;
   sources: PairCounter;
   arpSenders: PairCounter;
@@ -45,10 +47,22 @@ function sllLayer(p: PacketView, sll: number): number {
 
 export const cniSignalsCollector = defineAnalyzer<State, CniSignals>({
   name: 'cni-signals',
-  create: () => ({ geneve: new PairCounter(256), sources: new PairCounter(4096), arpSenders: new PairCounter(4096) }),
+  create: () => {
+    const input = pairInput();
+    return { input, geneve: new PairCounter(256, input), sources: new PairCounter(4096, input), arpSenders: new PairCounter(4096, input) };
+  },
   packet(s, f, p, ctx) {
+    // Keys go into the shared input, never through arguments (see pairInput).
+    const k = s.input;
+    k[PAIR_PACKET] = p.number;
+    k[PAIR_TIME] = ctx.time;
     if (f.arp >= 0) {
-      if (f.arpSpa !== 0 && f.arpSha !== 0) s.arpSenders.add(f.arpSha, f.arpSpa, -1, p.number, ctx.time);
+      if (f.arpSpa !== 0 && f.arpSha !== 0) {
+        k[PAIR_A] = f.arpSha;
+        k[PAIR_B] = f.arpSpa;
+        k[PAIR_C] = -1;
+        s.arpSenders.addInput();
+      }
       return;
     }
     if (f.tunnelKind === TUNNEL_GENEVE) {
@@ -56,12 +70,22 @@ export const cniSignalsCollector = defineAnalyzer<State, CniSignals>({
       const b = p.layerBuf[i]!;
       const at = p.start[i]!;
       const cls = p.hdrEnd[i]! - at >= 12 && (u8(b, at) & 0x3f) > 0 ? u16(b, at + 8) : -1;
-      s.geneve.add(cls, f.tunnelId, -1, p.number, ctx.time);
+      k[PAIR_A] = cls;
+      k[PAIR_B] = f.tunnelId;
+      k[PAIR_C] = -1;
+      s.geneve.addInputAt(ctx.flowRow >= 0 ? ctx.flowRow * 2 + ctx.flowDir : -1);
       return;
     }
     if (f.tunnelKind !== TUNNEL_NONE || f.outerIp < 0 || !f.outerV4) return;
+    // A flow's packets in one direction repeat their source: the entry found for them last time is tried first.
+    const slot = ctx.flowRow >= 0 ? ctx.flowRow * 2 + ctx.flowDir : -1;
     if (f.outerEth >= 0) {
-      if (f.outerEthSrc !== 0) s.sources.add(f.outerEthSrc, f.addr[3]!, f.iface * 4 + f.direction, p.number, ctx.time);
+      if (f.outerEthSrc !== 0) {
+        k[PAIR_A] = f.outerEthSrc;
+        k[PAIR_B] = f.addr[3]!;
+        k[PAIR_C] = f.iface * 4 + f.direction;
+        s.sources.addInputAt(slot);
+      }
       return;
     }
     // Linux cooked v2 carries the frame's source MAC in its own header (loopback's is all zeros).
@@ -72,7 +96,11 @@ export const cniSignalsCollector = defineAnalyzer<State, CniSignals>({
     const at = p.start[i]!;
     if (u8(b, at + 11) !== 6) return;
     const mac = u48(b, at + 12);
-    if (mac !== 0) s.sources.add(mac, f.addr[3]!, f.iface * 4 + f.direction, p.number, ctx.time);
+    if (mac === 0) return;
+    k[PAIR_A] = mac;
+    k[PAIR_B] = f.addr[3]!;
+    k[PAIR_C] = f.iface * 4 + f.direction;
+    s.sources.addInputAt(slot);
   },
   finish: (s, ctx) => ({ capture: ctx.capture, geneve: s.geneve.all(), sources: s.sources.all(), arpSenders: s.arpSenders.all() }),
 });

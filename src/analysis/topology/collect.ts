@@ -1,6 +1,6 @@
 import { defineAnalyzer } from '../analyzer.js';
-import { TUNNEL_GENEVE, TUNNEL_NONE, TUNNEL_VXLAN, TUNNEL_VXLAN_GPE, type PacketFacts } from '../facts.js';
-import { PairCounter, type PairStat } from '../pair-counter.js';
+import { TUNNEL_GENEVE, TUNNEL_NONE, TUNNEL_VXLAN, TUNNEL_VXLAN_GPE } from '../facts.js';
+import { PAIR_A, PAIR_B, PAIR_C, PAIR_PACKET, PAIR_TIME, PairCounter, pairInput, type PairStat } from '../pair-counter.js';
 
 /**
  * Per-capture collection of the associations the topology is built from. IPv4 only: the
@@ -35,6 +35,8 @@ export interface TopologyObservations {
 }
 
 interface State {
+  /** The input every counter below reads (see pairInput). */
+  input: Float64Array;
   vtepSrc: PairCounter;
   vtepDst: PairCounter;
   podBehindSrc: PairCounter;
@@ -48,58 +50,126 @@ interface State {
   arpGratuitous: PairCounter;
   arpOutgoing: PairCounter;
   tunnelKinds: Set<number>;
+  /** The kind last added: a Set insert per tunnelled packet costs more than the rest of the hook. */
+  lastTunnelKind: number;
 }
 
-function v4(f: PacketFacts, at: number): number {
-  return f.addr[at + 3]!;
+/** IPv4 addresses' words in PacketFacts.addr (the last of each four). */
+const OUTER_SRC = 3;
+const OUTER_DST = 7;
+const INNER_SRC = 11;
+const INNER_DST = 15;
+
+/** Above every VNI × 65536 + UDP port: the tunnel kind's place in a VTEP key's third word. */
+const KIND_SHIFT = 2 ** 40;
+
+function createState(): State {
+  const input = pairInput();
+  const counter = () => new PairCounter(undefined, input);
+  return {
+    input,
+    vtepSrc: counter(),
+    vtepDst: counter(),
+    podBehindSrc: counter(),
+    podToDst: counter(),
+    fdbUse: counter(),
+    podIpBehind: counter(),
+    l2Src: counter(),
+    l2Dst: counter(),
+    arpRequests: counter(),
+    arpReplies: counter(),
+    arpGratuitous: counter(),
+    arpOutgoing: counter(),
+    tunnelKinds: new Set(),
+    lastTunnelKind: -1,
+  };
 }
 
 export const topologyCollector = defineAnalyzer<State, TopologyObservations>({
   name: 'topology',
-  create: () => ({
-    vtepSrc: new PairCounter(),
-    vtepDst: new PairCounter(),
-    podBehindSrc: new PairCounter(),
-    podToDst: new PairCounter(),
-    fdbUse: new PairCounter(),
-    podIpBehind: new PairCounter(),
-    l2Src: new PairCounter(),
-    l2Dst: new PairCounter(),
-    arpRequests: new PairCounter(),
-    arpReplies: new PairCounter(),
-    arpGratuitous: new PairCounter(),
-    arpOutgoing: new PairCounter(),
-    tunnelKinds: new Set(),
-  }),
+  create: createState,
   packet(s, f, p, ctx) {
-    const n = p.number;
-    const t = ctx.time;
+    // Keys go into the shared input, never through arguments (see pairInput).
+    const k = s.input;
+    k[PAIR_PACKET] = p.number;
+    k[PAIR_TIME] = ctx.time;
     if (f.arp >= 0) {
-      if (f.arpSpa === f.arpTpa && f.arpSpa !== 0) s.arpGratuitous.add(f.arpSpa, f.arpSha, -1, n, t);
-      else if (f.arpOp === 1) s.arpRequests.add(f.arpTpa, f.arpSpa, -1, n, t);
-      if (f.arpOp === 2) s.arpReplies.add(f.arpSpa, f.arpSha, -1, n, t);
-      if (f.direction === 2) s.arpOutgoing.add(f.arpSha, f.arpSpa, -1, n, t);
+      if (f.arpSpa === f.arpTpa && f.arpSpa !== 0) {
+        k[PAIR_A] = f.arpSpa;
+        k[PAIR_B] = f.arpSha;
+        k[PAIR_C] = -1;
+        s.arpGratuitous.addInput();
+      } else if (f.arpOp === 1) {
+        k[PAIR_A] = f.arpTpa;
+        k[PAIR_B] = f.arpSpa;
+        k[PAIR_C] = -1;
+        s.arpRequests.addInput();
+      }
+      if (f.arpOp === 2) {
+        k[PAIR_A] = f.arpSpa;
+        k[PAIR_B] = f.arpSha;
+        k[PAIR_C] = -1;
+        s.arpReplies.addInput();
+      }
+      if (f.direction === 2) {
+        k[PAIR_A] = f.arpSha;
+        k[PAIR_B] = f.arpSpa;
+        k[PAIR_C] = -1;
+        s.arpOutgoing.addInput();
+      }
       return;
     }
     if (f.outerIp < 0 || !f.outerV4) return;
-    if (f.outerEth >= 0) s.l2Src.add(f.outerEthSrc, v4(f, 0), -1, n, t);
+    // A flow's packets in one direction repeat their associations: each counter tries first the entry it found for them last time.
+    const slot = ctx.flowRow >= 0 ? ctx.flowRow * 2 + ctx.flowDir : -1;
+    const addr = f.addr;
+    if (f.outerEth >= 0) {
+      k[PAIR_A] = f.outerEthSrc;
+      k[PAIR_B] = addr[OUTER_SRC]!;
+      k[PAIR_C] = -1;
+      s.l2Src.addInputAt(slot);
+    }
     const kind = f.tunnelKind;
     if (kind === TUNNEL_NONE) {
-      if (f.outerEth >= 0) s.l2Dst.add(f.outerEthDst, v4(f, 4), -1, n, t);
+      if (f.outerEth >= 0) {
+        k[PAIR_A] = f.outerEthDst;
+        k[PAIR_B] = addr[OUTER_DST]!;
+        k[PAIR_C] = -1;
+        s.l2Dst.addInputAt(slot);
+      }
       return;
     }
-    s.tunnelKinds.add(kind * 65536 + (f.tunnelUdpDport || f.outerProto));
+    const tunnelKind = kind * 65536 + (f.tunnelUdpDport || f.outerProto);
+    if (tunnelKind !== s.lastTunnelKind) {
+      s.tunnelKinds.add(tunnelKind);
+      s.lastTunnelKind = tunnelKind;
+    }
     const hasInnerEth = f.innerEth >= 0 && f.innerEth !== f.outerEth;
     if (hasInnerEth && (kind === TUNNEL_VXLAN || kind === TUNNEL_GENEVE || kind === TUNNEL_VXLAN_GPE)) {
-      const c = Math.max(0, f.tunnelId) * 65536 + f.tunnelUdpDport;
-      s.vtepSrc.add(v4(f, 0), f.innerEthSrc, c + kind * 2 ** 40, n, t);
-      s.vtepDst.add(v4(f, 4), f.innerEthDst, c + kind * 2 ** 40, n, t);
-      s.fdbUse.add(v4(f, 4), f.innerEthDst, v4(f, 0), n, t);
+      const vtep = Math.max(0, f.tunnelId) * 65536 + f.tunnelUdpDport + kind * KIND_SHIFT;
+      k[PAIR_A] = addr[OUTER_SRC]!;
+      k[PAIR_B] = f.innerEthSrc;
+      k[PAIR_C] = vtep;
+      s.vtepSrc.addInputAt(slot);
+      k[PAIR_A] = addr[OUTER_DST]!;
+      k[PAIR_B] = f.innerEthDst;
+      s.vtepDst.addInputAt(slot);
+      k[PAIR_C] = addr[OUTER_SRC]!;
+      s.fdbUse.addInputAt(slot);
     }
     if (f.innerIp !== f.outerIp && f.innerV4) {
-      s.podBehindSrc.add(v4(f, 0), (v4(f, 8) & 0xffffff00) >>> 0, kind, n, t);
-      s.podToDst.add(v4(f, 4), (v4(f, 12) & 0xffffff00) >>> 0, v4(f, 0), n, t);
-      s.podIpBehind.add(v4(f, 8), v4(f, 0), -1, n, t);
+      k[PAIR_A] = addr[OUTER_SRC]!;
+      k[PAIR_B] = (addr[INNER_SRC]! & 0xffffff00) >>> 0;
+      k[PAIR_C] = kind;
+      s.podBehindSrc.addInputAt(slot);
+      k[PAIR_A] = addr[OUTER_DST]!;
+      k[PAIR_B] = (addr[INNER_DST]! & 0xffffff00) >>> 0;
+      k[PAIR_C] = addr[OUTER_SRC]!;
+      s.podToDst.addInputAt(slot);
+      k[PAIR_A] = addr[INNER_SRC]!;
+      k[PAIR_B] = addr[OUTER_SRC]!;
+      k[PAIR_C] = -1;
+      s.podIpBehind.addInputAt(slot);
     }
   },
   finish(s, ctx) {
