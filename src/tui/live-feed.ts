@@ -1,4 +1,5 @@
 import type { Finding } from '../analysis/finding.js';
+import { RecordStamps } from '../capture/live/record-stamps.js';
 import type { LiveFeed, LiveListener } from './session.js';
 
 /**
@@ -11,10 +12,8 @@ import type { LiveFeed, LiveListener } from './session.js';
 export class CaptureFeed implements LiveFeed {
   private listeners: readonly LiveListener[] = [];
   private subscribed = false;
-  private earlyOffset = new Float64Array(0);
-  private earlySec = new Float64Array(0);
-  private earlyNsec = new Uint32Array(0);
-  private early = 0;
+  /** Records announced before the UI subscribed, replayed to it. */
+  private readonly early = new RecordStamps();
   private readonly found: Finding[] = [];
   private readonly notes: string[] = [];
   private ended: { error: string | undefined } | null = null;
@@ -34,29 +33,10 @@ export class CaptureFeed implements LiveFeed {
   }
 
   readonly record = (fileOffset: number, tsSec: number, tsNsec: number): void => {
-    if (!this.subscribed) return this.keep(fileOffset, tsSec, tsNsec);
+    if (!this.subscribed) return this.early.push(fileOffset, tsSec, tsNsec);
     const ls = this.listeners;
     for (let i = 0; i < ls.length; i++) ls[i]!.record(fileOffset, tsSec, tsNsec);
   };
-
-  private keep(fileOffset: number, tsSec: number, tsNsec: number): void {
-    if (this.early === this.earlyOffset.length) {
-      const size = Math.max(1024, this.early * 2);
-      const offset = new Float64Array(size);
-      const sec = new Float64Array(size);
-      const nsec = new Uint32Array(size);
-      offset.set(this.earlyOffset);
-      sec.set(this.earlySec);
-      nsec.set(this.earlyNsec);
-      this.earlyOffset = offset;
-      this.earlySec = sec;
-      this.earlyNsec = nsec;
-    }
-    const k = this.early++;
-    this.earlyOffset[k] = fileOffset;
-    this.earlySec[k] = tsSec;
-    this.earlyNsec[k] = tsNsec;
-  }
 
   findings(found: Finding[]): void {
     if (found.length === 0) return;
@@ -79,11 +59,7 @@ export class CaptureFeed implements LiveFeed {
   subscribe(listener: LiveListener): () => void {
     if (!this.subscribed) {
       this.subscribed = true;
-      for (let k = 0; k < this.early; k++) listener.record(this.earlyOffset[k]!, this.earlySec[k]!, this.earlyNsec[k]!);
-      this.early = 0;
-      this.earlyOffset = new Float64Array(0);
-      this.earlySec = new Float64Array(0);
-      this.earlyNsec = new Uint32Array(0);
+      this.early.drain((off, sec, nsec) => listener.record(off, sec, nsec), true);
     }
     for (const m of this.notes) listener.message?.(m);
     if (this.found.length) listener.findings?.(this.found.slice());

@@ -7,6 +7,7 @@
 import { NANOSECONDS, PcapngWriter, PcapWriter, type InterfaceStatistics, type Timestamp } from '../writer.js';
 import { ringFileName, type RingOptions } from './ring.js';
 import type { LiveRecord } from './record.js';
+import { RecordStamps } from './record-stamps.js';
 import type { LiveEnd, LiveInterface, LiveStats } from './source.js';
 
 export type LiveFileFormat = 'pcap' | 'pcapng';
@@ -61,11 +62,8 @@ export class LiveFileWriter {
   private closed = false;
   /** Packets written, in all files. */
   packets = 0;
-  // Records written but not yet announced to onFlushed, as parallel columns: no object per packet.
-  private pendingOffset = new Float64Array(0);
-  private pendingSec = new Float64Array(0);
-  private pendingNsec = new Uint32Array(0);
-  private pending = 0;
+  /** Records written but not yet announced to onFlushed. */
+  private readonly pending = new RecordStamps();
 
   constructor(private readonly o: LiveFileOptions) {
     const problem = formatProblem(o.format, o.interfaces);
@@ -122,40 +120,18 @@ export class LiveFileWriter {
     if (this.pcap !== null) this.pcap.writePacket(ts, rec.buf, rec.off, rec.capLen, rec.wireLen);
     else this.ng!.writePacket(rec.ifIndex, ts, rec.buf, rec.off, rec.capLen, rec.wireLen);
     if (this.o.onFlushed) {
-      this.remember(at, rec.tsSec, rec.tsNsec);
+      this.pending.push(at, rec.tsSec, rec.tsNsec);
       // Bounded however rarely the owner flushes: a full backlog is written out and announced.
-      if (this.pending >= 65536) this.flush();
+      if (this.pending.length >= 65536) this.flush();
     }
     this.packetsInFile++;
     this.packets++;
   };
 
-  private remember(fileOffset: number, tsSec: number, tsNsec: number): void {
-    if (this.pending === this.pendingOffset.length) {
-      const size = Math.max(1024, this.pending * 2);
-      const offset = new Float64Array(size);
-      const sec = new Float64Array(size);
-      const nsec = new Uint32Array(size);
-      offset.set(this.pendingOffset);
-      sec.set(this.pendingSec);
-      nsec.set(this.pendingNsec);
-      this.pendingOffset = offset;
-      this.pendingSec = sec;
-      this.pendingNsec = nsec;
-    }
-    const k = this.pending++;
-    this.pendingOffset[k] = fileOffset;
-    this.pendingSec[k] = tsSec;
-    this.pendingNsec[k] = tsNsec;
-  }
-
   /** Tell onFlushed about the records written out so far. */
   private announce(): void {
     const fn = this.o.onFlushed;
-    const n = this.pending;
-    if (!fn || n === 0) return;
-    this.pending = 0;
-    for (let k = 0; k < n; k++) fn(this.pendingOffset[k]!, this.pendingSec[k]!, this.pendingNsec[k]!);
+    if (fn) this.pending.drain(fn);
   }
 
   /** Hand buffered records to the file now (the file stays valid: whole records only). */
