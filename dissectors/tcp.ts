@@ -1,6 +1,6 @@
 import type { ProtocolModule } from '../src/decode/dissector.js';
 import { field } from '../src/decode/define.js';
-import { u8, u16, u32 } from '../src/decode/bytes.js';
+import { checkRange, u8, u16, u32 } from '../src/decode/bytes.js';
 import type { FieldSink } from '../src/decode/field-sink.js';
 import type { PacketView } from '../src/decode/packet-view.js';
 import { OCCUPANCY_SHIFT, type Registry } from '../src/decode/registry.js';
@@ -254,6 +254,27 @@ function optionValues(b: Buffer, o: number, k: number, len: number, ok: boolean,
   }
 }
 
+/**
+ * True for the two option layouts Linux puts on nearly every segment, both well formed:
+ * recognising them costs a few byte compares where the full walk costs a call and a loop
+ * per option. `o` is the first option byte of a header of `hlen` bytes, all of it captured
+ * (the caller checked), so the Buffer is indexed directly.
+ */
+function commonOptions(b: Buffer, o: number, hlen: number): boolean {
+  // NOP, NOP, timestamps: every segment of a connection that negotiated timestamps.
+  if (hlen === 32) return b[o] === TCPOPT_NOP && b[o + 1] === TCPOPT_NOP && b[o + 2] === TCPOPT_TIMESTAMP && b[o + 3] === 10;
+  // MSS, SACK permitted, timestamps, NOP, window scale: Linux's SYN and SYN-ACK.
+  if (hlen === 40) {
+    return (
+      b[o] === TCPOPT_MSS && b[o + 1] === 4 &&
+      b[o + 4] === TCPOPT_SACK_PERM && b[o + 5] === 2 &&
+      b[o + 6] === TCPOPT_TIMESTAMP && b[o + 7] === 10 &&
+      b[o + 16] === TCPOPT_NOP && b[o + 17] === TCPOPT_WSCALE && b[o + 18] === 3
+    );
+  }
+  return false;
+}
+
 /** Run an option walk over layer i's captured header (nothing when the header is bogus). */
 function options(p: PacketView, i: number, want: number, out: FieldSink | null, kind = -1): number {
   if (captured(p, i) < 20) return -1;
@@ -471,7 +492,9 @@ export const tcp: ProtocolModule = {
         p.truncated(i);
         return;
       }
-      const hlen = (u8(b, s + 12) >> 4) * 4;
+      // The fixed 20 bytes are captured (checked above): indexed directly, as in IPv4.
+      checkRange(b, s, 20);
+      const hlen = (b[s + 12]! >> 4) * 4;
       if (hlen < 20) {
         p.hdrEnd[i] = s + 20;
         p.anomaly(i, A_HDRLEN);
@@ -489,12 +512,12 @@ export const tcp: ProtocolModule = {
         return;
       }
       p.hdrEnd[i] = s + hlen;
-      if (hlen > 20 && walkOptions(b, s + 20, s + hlen, s + hlen, W_CHECK, null) === 0) p.anomaly(i, A_OPTLEN);
+      if (hlen > 20 && !commonOptions(b, s + 20, hlen) && walkOptions(b, s + 20, s + hlen, s + hlen, W_CHECK, null) === 0) p.anomaly(i, A_OPTLEN);
       // A header quoted in an ICMP error carries no live payload for the protocols above,
       // and the data of a RST is a diagnostic text, not application data.
-      if (e === s + hlen || (p.aux[i]! & AUX_QUOTED) !== 0 || u8(b, s + 13) & TCP_RST) return;
-      const sport = u16(b, s);
-      const dport = u16(b, s + 2);
+      if (e === s + hlen || (p.aux[i]! & AUX_QUOTED) !== 0 || b[s + 13]! & TCP_RST) return;
+      const sport = (b[s]! << 8) | b[s + 1]!;
+      const dport = (b[s + 2]! << 8) | b[s + 3]!;
       // Lower port first, as Wireshark does: well-known ports win over ephemeral ones,
       // and both directions of a connection pick the same protocol.
       const lo = sport < dport ? sport : dport;

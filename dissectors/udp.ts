@@ -1,6 +1,6 @@
 import type { ProtocolModule } from '../src/decode/dissector.js';
 import { field, fixed } from '../src/decode/define.js';
-import { u16 } from '../src/decode/bytes.js';
+import { checkRange, u16 } from '../src/decode/bytes.js';
 import type { PacketView } from '../src/decode/packet-view.js';
 import { OCCUPANCY_SHIFT, type Registry } from '../src/decode/registry.js';
 import { udpChecksumStatusField } from './l4-checksum.js';
@@ -52,15 +52,17 @@ export const udp: ProtocolModule = {
         return;
       }
       p.hdrEnd[i] = s + 8;
-      const len = u16(b, s + 4);
+      // The 8 header bytes are captured (checked above): indexed directly, as in IPv4.
+      checkRange(b, s, 8);
+      const len = (b[s + 4]! << 8) | b[s + 5]!;
       if (len < 8) {
         p.anomaly(i, A_LEN);
         return;
       }
       const end = Math.min(e, s + len);
       p.end[i] = end;
-      const sport = u16(b, s);
-      const dport = u16(b, s + 2);
+      const sport = (b[s]! << 8) | b[s + 1]!;
+      const dport = (b[s + 2]! << 8) | b[s + 3]!;
       // Lower port first, as Wireshark does: well-known ports win over ephemeral ones,
       // and both directions of a conversation pick the same protocol.
       const lo = sport < dport ? sport : dport;

@@ -69,6 +69,11 @@ export function setAuditedReads(on: boolean): void {
   u48 = on ? auditedU48 : fastU48;
 }
 
+/** True while the audited accessors are in use: direct Buffer reads then defer to them. */
+export function auditing(): boolean {
+  return audit;
+}
+
 /**
  * For code that indexes a Buffer directly (address formatting, checksums): audited, a
  * range outside the buffer throws instead of reading as zeros.

@@ -7,7 +7,8 @@ import type { Registry } from './registry.js';
  * (bytes [p.start[i], p.end[i]) of p.layerBuf[i]), sets p.hdrEnd[i], and names what
  * comes next by calling p.setNext(protoId, start, end) — or leaves p.next at 0 to
  * stop. It allocates nothing and never reads outside the layer; a short or
- * malformed header becomes p.anomaly(i, id) and the dissection stops cleanly.
+ * malformed header becomes p.anomaly(i, id) and the dissection stops cleanly. It is called
+ * as a plain function (the decode loop's indirect call stays cheap that way): no `this`.
  */
 export interface Dissector {
   /** Wireshark's protocol filter name (`ip`, `vxlan`, `bgp`). */

@@ -269,3 +269,30 @@ describe('tcp', () => {
     expect(p.reg.dissectors[p.proto[t]!]!.summary!(p, t)).toBe('TCP 43210 → 8080 [SYN, ACK] seq=1000 ack=5 win=64240 len=0');
   });
 });
+
+describe('tcp option lengths on the common layouts', () => {
+  const optionsAt = 14 + 20 + 20;
+  const layouts: Array<{ name: string; options: TcpOption[]; lengthAt: number; valid: number }> = [
+    { name: 'timestamps after two NOPs', options: [{ kind: 'nop' }, { kind: 'nop' }, { kind: 'timestamps', tsval: 1, tsecr: 2 }], lengthAt: 3, valid: 10 },
+    { name: 'timestamps in a SYN', options: SYN_OPTIONS, lengthAt: 7, valid: 10 },
+    { name: 'window scale in a SYN', options: SYN_OPTIONS, lengthAt: 18, valid: 3 },
+  ];
+  for (const audit of [false, true]) {
+    for (const { name, options, lengthAt, valid } of layouts) {
+      it(`flags every length but ${valid} of ${name} (audit ${audit ? 'on' : 'off'})`, () => {
+        setAudit(audit);
+        try {
+          const dec = makeDecoder();
+          const bytes = frame({ flags: 'S', options });
+          for (let len = 0; len < 256; len++) {
+            bytes[optionsAt + lengthAt] = len;
+            const found = anomalies(decodeBytes(dec, bytes)).includes('tcp.option_len_bad');
+            expect(found, `length ${len}`).toBe(len !== valid);
+          }
+        } finally {
+          setAudit(false);
+        }
+      });
+    }
+  }
+});
