@@ -107,17 +107,21 @@ export class PairCounter {
     this.addInput();
   }
 
-  /** Count the pair and packet written in `input`. */
-  addInput(): void {
+  /**
+   * Count the pair and packet written in `input`; returns the pair's entry (for `count`),
+   * -1 when the counter is full and the pair new.
+   */
+  addInput(): number {
     const i = this.input;
     const d = this.d;
     let e = this.last;
     if (e === NIL || d[e * D_STRIDE + D_A] !== i[PAIR_A] || d[e * D_STRIDE + D_B] !== i[PAIR_B] || d[e * D_STRIDE + D_C] !== i[PAIR_C]) {
       e = this.find();
-      if (e === NIL) return;
+      if (e === NIL) return NIL;
       this.last = e;
     }
     this.count(e);
+    return e;
   }
 
   /**
@@ -152,8 +156,11 @@ export class PairCounter {
     this.hints = hints;
   }
 
-  /** One more packet for entry `e`. */
-  private count(e: number): void {
+  /**
+   * One more packet, the one in `input`, for entry `e` (from addInput): for callers that
+   * know the entry of a pair they counted before and so need no lookup.
+   */
+  count(e: number): void {
     const i = this.input;
     const d = this.d;
     const row = e * D_STRIDE;

@@ -83,6 +83,47 @@ describe('PairCounter', () => {
     );
   });
 
+  it('counts the same when a caller counts on the entry addInput returned for a pair it saw before', () => {
+    // A memo per slot, as a collector keeps per flow direction: the pair and the entry it found, -1 when it did not fit.
+    const slot = fc.integer({ min: 0, max: 5 });
+    fc.assert(
+      fc.property(fc.array(fc.tuple(key, key, third, slot), { maxLength: 400 }), fc.integer({ min: 1, max: 200 }), (adds, cap) => {
+        const input = pairInput();
+        const pc = new PairCounter(cap, input);
+        const memo = new Map<number, { key: string; entry: number }>();
+        adds.forEach(([a, b, c, s], i) => {
+          input[PAIR_PACKET] = i + 1;
+          input[PAIR_TIME] = i / 10;
+          const k = `${a}/${b}/${c}`;
+          const m = memo.get(s);
+          if (m !== undefined && m.key === k && m.entry >= 0) {
+            pc.count(m.entry);
+            return;
+          }
+          input[PAIR_A] = a;
+          input[PAIR_B] = b;
+          input[PAIR_C] = c;
+          memo.set(s, { key: k, entry: pc.addInput() });
+        });
+        expect({ stats: pc.all(), overflow: pc.overflow }).toEqual(reference(adds.map(([a, b, c]) => [a, b, c]), cap));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('returns -1 from addInput for a new pair once full, and the entry of a pair it holds', () => {
+    const input = pairInput();
+    const pc = new PairCounter(1, input);
+    input[PAIR_A] = 1;
+    const held = pc.addInput();
+    expect(held).toBeGreaterThanOrEqual(0);
+    input[PAIR_A] = 2;
+    expect(pc.addInput()).toBe(-1);
+    input[PAIR_A] = 1;
+    expect(pc.addInput()).toBe(held);
+    expect(pc.overflow).toBe(1);
+  });
+
   it('keeps counting existing pairs after growing past its first table size', () => {
     const adds: Array<[number, number, number]> = [];
     // 3000 distinct pairs, each seen twice: (i mod 3000, i mod 3000 + 2^40).

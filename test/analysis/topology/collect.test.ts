@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import type { PairStat } from '../../../src/analysis/pair-counter.js';
+import type { TopologyObservations } from '../../../src/analysis/topology/collect.js';
+import { TUNNEL_GENEVE, TUNNEL_VXLAN } from '../../../src/analysis/facts.js';
+import { geneveFrame, vxlanOnPort } from '../../helpers/cni-scenario.js';
+import { analyzeCaptures, Capture, node, vxlanTcp } from '../../helpers/scenario.js';
+
+const macNumber = (mac: string) => parseInt(mac.replace(/:/g, ''), 16);
+const ipNumber = (ip: string) => ip.split('.').reduce((n, o) => n * 256 + Number(o), 0);
+
+/** Each entry's key, count and sampled packets, in the counter's order. */
+const counts = (stats: PairStat[]) => stats.map((s) => ({ a: s.a, b: s.b, count: s.count, packets: s.packets }));
+
+async function observations(c: Capture): Promise<TopologyObservations> {
+  const { results } = await analyzeCaptures([c]);
+  return results[0]!.results['topology'] as TopologyObservations;
+}
+
+describe('topology collector', () => {
+  it('splits one flow direction’s counts when its inner destination MAC or outer source MAC changes mid-flow', async () => {
+    const n1 = node(1);
+    const n2 = node(2);
+    const moved = node(1, { mac: '02:00:00:00:00:77' });
+    const stale = '0a:00:00:00:00:99';
+    const c = new Capture();
+    // Packets 1-3 right, 4-5 through a stale FDB entry, 6 from a new outer MAC, 7-8 right again, then stale again with the reverse flow in between (9, 11, 13).
+    const seg = (seq: number) => ({ sport: 43210, dport: 80, seq, ack: 1, flags: 'P.' });
+    c.add(1, vxlanTcp(n1, n2, seg(1), 10));
+    c.add(2, vxlanTcp(n1, n2, seg(11), 10));
+    c.add(3, vxlanTcp(n1, n2, seg(21), 10));
+    c.add(4, vxlanTcp(n1, n2, seg(31), 10, { innerDstMac: stale }));
+    c.add(5, vxlanTcp(n1, n2, seg(41), 10, { innerDstMac: stale }));
+    c.add(6, vxlanTcp(moved, n2, seg(51), 10));
+    c.add(7, vxlanTcp(n1, n2, seg(61), 10));
+    c.add(8, vxlanTcp(n1, n2, seg(71), 10));
+    for (let k = 0; k < 3; k++) {
+      c.add(9 + k, vxlanTcp(n2, n1, { sport: 80, dport: 50000, seq: 1 + k, ack: 1, flags: 'P.' }, 1));
+      c.add(9.5 + k, vxlanTcp(n1, n2, seg(81 + k * 10), 10, { innerDstMac: stale }));
+    }
+    const o = await observations(c);
+    const toN2 = (stats: PairStat[]) => counts(stats.filter((s) => s.a === ipNumber(n2.ip)));
+    expect(toN2(o.fdbUse)).toEqual([
+      { a: ipNumber(n2.ip), b: macNumber(n2.vtepMac), count: 6, packets: [1, 2, 3, 6, 7, 8] },
+      { a: ipNumber(n2.ip), b: macNumber(stale), count: 5, packets: [4, 5, 10, 12, 14] },
+    ]);
+    expect(counts(o.l2Src.filter((s) => s.b === ipNumber(n1.ip)))).toEqual([
+      { a: macNumber(n1.mac), b: ipNumber(n1.ip), count: 10, packets: [1, 2, 3, 4, 5, 7, 8, 10, 12, 14] },
+      { a: macNumber(moved.mac), b: ipNumber(n1.ip), count: 1, packets: [6] },
+    ]);
+    // Every tunnelled packet of n1's flow names its pod /24 behind n1, whichever MACs it carried.
+    const behind = o.podIpBehind.find((s) => s.a === ipNumber(`${n1.pods}.10`) && s.b === ipNumber(n1.ip));
+    expect(behind?.count).toBe(11);
+    expect(behind?.lastPacket).toBe(14);
+  });
+
+  it('lists each tunnel kind once, in the order first seen, when kinds alternate packet by packet', async () => {
+    const n1 = node(1);
+    const n2 = node(2);
+    const c = new Capture();
+    // flannel VXLAN (8472), IANA VXLAN (4789), Geneve, then all three again in another order.
+    const frames = [vxlanOnPort(n1, n2, 8472, 1), vxlanOnPort(n1, n2, 4789, 1), vxlanOnPort(n1, n2, 8472, 1), geneveFrame(n1, n2, 5), vxlanOnPort(n1, n2, 4789, 1), vxlanOnPort(n1, n2, 8472, 1)];
+    frames.forEach((frame, i) => c.add(i, frame));
+    const o = await observations(c);
+    expect(o.tunnelKinds).toEqual([TUNNEL_VXLAN * 65536 + 8472, TUNNEL_VXLAN * 65536 + 4789, TUNNEL_GENEVE * 65536 + 6081]);
+  });
+});
