@@ -23,6 +23,27 @@ export const TUNNEL_NAMES = ['none', 'vxlan', 'geneve', 'gre', 'ipip', 'flannel-
 
 export const AUX_QUOTED = 1;
 
+/**
+ * What `extract` does with a layer, by protocol id. A table read and a switch over these
+ * small constants replace a chain of up to fifteen comparisons against ProtoIds fields
+ * per layer. 0: a layer `extract` does not read.
+ */
+const LAYER_ETH = 1;
+const LAYER_SLL = 2;
+const LAYER_VLAN = 3;
+const LAYER_IP = 4;
+const LAYER_IPV6 = 5;
+const LAYER_UDP = 6;
+const LAYER_TCP = 7;
+/** VXLAN, Geneve and VXLAN-GPE: a tunnel id in the header, UDP below. */
+const LAYER_VNI_TUNNEL = 8;
+const LAYER_GRE = 9;
+/** flannel UDP and WireGuard: UDP below, no tunnel id. */
+const LAYER_UDP_TUNNEL = 10;
+const LAYER_ARP = 11;
+const LAYER_ICMP = 12;
+const LAYER_BGP = 13;
+
 /** Which protocol ids mean what; looked up by name so placeholders or missing modules just never match. */
 export class ProtoIds {
   readonly eth: number;
@@ -43,6 +64,8 @@ export class ProtoIds {
   readonly wireguard: number;
   readonly bgp: number;
   readonly sll: number;
+  /** LAYER_* by protocol id. */
+  readonly layerKind: Uint8Array;
   constructor(reg: Registry) {
     const id = (n: string) => (reg.has(n) ? reg.id(n) : -1);
     this.eth = id('eth');
@@ -63,6 +86,33 @@ export class ProtoIds {
     this.wireguard = id('wg') >= 0 ? id('wg') : id('wireguard');
     this.bgp = id('bgp');
     this.sll = id('sll');
+    let maxId = 0;
+    for (const name of reg.protocolNames()) maxId = Math.max(maxId, reg.id(name));
+    const kind = (this.layerKind = new Uint8Array(maxId + 1));
+    const kinds: Array<[number, number]> = [
+      [this.eth, LAYER_ETH],
+      [this.sll, LAYER_SLL],
+      [this.vlan, LAYER_VLAN],
+      [this.ip, LAYER_IP],
+      [this.ipv6, LAYER_IPV6],
+      [this.udp, LAYER_UDP],
+      [this.tcp, LAYER_TCP],
+      [this.vxlan, LAYER_VNI_TUNNEL],
+      [this.geneve, LAYER_VNI_TUNNEL],
+      [this.vxlanGpe, LAYER_VNI_TUNNEL],
+      [this.gre, LAYER_GRE],
+      [this.flannel, LAYER_UDP_TUNNEL],
+      [this.wireguard, LAYER_UDP_TUNNEL],
+      [this.arp, LAYER_ARP],
+      [this.icmp, LAYER_ICMP],
+      [this.icmpv6, LAYER_ICMP],
+      [this.bgp, LAYER_BGP],
+    ];
+    // Backwards, so a protocol named twice keeps its first meaning.
+    for (let k = kinds.length - 1; k >= 0; k--) {
+      const [pid, layer] = kinds[k]!;
+      if (pid >= 0) kind[pid] = layer;
+    }
   }
 }
 
@@ -210,6 +260,7 @@ export class PacketFacts {
     this.quotedSport = this.quotedDport = this.quotedIpLen = 0;
 
     const n = p.nLayers;
+    const layerKind = ids.layerKind;
     let lastUdp = -1;
     for (let i = 0; i < n; i++) {
       const proto = p.proto[i]!;
@@ -220,166 +271,184 @@ export class PacketFacts {
         this.quoted(p, i, proto, b, s, hdrLen);
         continue;
       }
-      if (proto === ids.eth) {
-        if (hdrLen < 14) continue;
-        checkRange(b, s, 12);
-        const dst = ((b[s]! << 8) | b[s + 1]!) * 4294967296 + (((b[s + 2]! << 24) | (b[s + 3]! << 16) | (b[s + 4]! << 8) | b[s + 5]!) >>> 0);
-        const src = ((b[s + 6]! << 8) | b[s + 7]!) * 4294967296 + (((b[s + 8]! << 24) | (b[s + 9]! << 16) | (b[s + 10]! << 8) | b[s + 11]!) >>> 0);
-        if (this.outerEth < 0) {
-          this.outerEth = i;
-          this.outerEthDst = dst;
-          this.outerEthSrc = src;
+      switch (layerKind[proto]) {
+        case LAYER_ETH: {
+          if (hdrLen < 14) continue;
+          checkRange(b, s, 12);
+          const dst = ((b[s]! << 8) | b[s + 1]!) * 4294967296 + (((b[s + 2]! << 24) | (b[s + 3]! << 16) | (b[s + 4]! << 8) | b[s + 5]!) >>> 0);
+          const src = ((b[s + 6]! << 8) | b[s + 7]!) * 4294967296 + (((b[s + 8]! << 24) | (b[s + 9]! << 16) | (b[s + 10]! << 8) | b[s + 11]!) >>> 0);
+          if (this.outerEth < 0) {
+            this.outerEth = i;
+            this.outerEthDst = dst;
+            this.outerEthSrc = src;
+          }
+          this.innerEth = i;
+          this.innerEthDst = dst;
+          this.innerEthSrc = src;
+          break;
         }
-        this.innerEth = i;
-        this.innerEthDst = dst;
-        this.innerEthSrc = src;
-      } else if (proto === ids.sll) {
-        // Linux cooked v2 (tcpdump -i any) names the interface; v1 does not.
-        if (p.linktype === 276 && hdrLen >= 8) this.iface += u32(b, s + 4) % 1048576;
-        // Packet type: 0 unicast to this host, 4 sent by it.
-        const type = p.linktype === 276 ? (hdrLen >= 11 ? u8(b, s + 10) : -1) : hdrLen >= 2 ? u16(b, s) : -1;
-        if (type === 0) this.direction = 1;
-        else if (type === 4) this.direction = 2;
-      } else if (proto === ids.vlan) {
-        if (hdrLen >= 2 && this.vlanId < 0) this.vlanId = u16(b, s) & 0xfff;
-      } else if (proto === ids.ip) {
-        if (hdrLen < 20) continue;
-        // Each field read once, for the inner header and (the first time) the outer one.
-        checkRange(b, s, 20);
-        const ipProto = b[s + 9]!;
-        const ttl = b[s + 8]!;
-        const ipId = (b[s + 4]! << 8) | b[s + 5]!;
-        const fw = (b[s + 6]! << 8) | b[s + 7]!;
-        const df = (fw & 0x4000) !== 0;
-        const fragment = (fw & 0x3fff) !== 0;
-        const ipLen = (b[s + 2]! << 8) | b[s + 3]!;
-        readV4(b, s + 12, this.addr, 8);
-        readV4(b, s + 16, this.addr, 12);
-        if (this.outerIp < 0) {
-          this.outerIp = i;
-          this.outerV4 = true;
-          const addr = this.addr;
-          for (let w = 0; w < 8; w++) addr[w] = addr[8 + w]!;
-          this.outerProto = ipProto;
-          this.outerTtl = ttl;
-          this.outerIpId = ipId;
-          this.outerDf = df;
-          this.outerFragment = fragment;
-          this.outerIpLen = ipLen;
-        } else if (this.tunnelKind === TUNNEL_NONE) {
-          // IP directly inside IP with no tunnel layer between: IP-in-IP.
-          this.tunnelKind = TUNNEL_IPIP;
-          this.tunnel = i - 1;
+        case LAYER_SLL: {
+          // Linux cooked v2 (tcpdump -i any) names the interface; v1 does not.
+          if (p.linktype === 276 && hdrLen >= 8) this.iface += u32(b, s + 4) % 1048576;
+          // Packet type: 0 unicast to this host, 4 sent by it.
+          const type = p.linktype === 276 ? (hdrLen >= 11 ? u8(b, s + 10) : -1) : hdrLen >= 2 ? u16(b, s) : -1;
+          if (type === 0) this.direction = 1;
+          else if (type === 4) this.direction = 2;
+          break;
         }
-        this.innerIp = i;
-        this.innerV4 = true;
-        this.innerProto = ipProto;
-        this.innerTtl = ttl;
-        this.innerIpId = ipId;
-        this.innerDf = df;
-        this.innerFragment = fragment;
-        this.innerIpLen = ipLen;
-        this.l4 = -1;
-      } else if (proto === ids.ipv6) {
-        if (hdrLen < 40) continue;
-        if (this.outerIp < 0) {
-          this.outerIp = i;
-          this.outerV4 = false;
-          readV6(b, s + 8, this.addr, 0);
-          readV6(b, s + 24, this.addr, 4);
-          this.outerProto = u8(b, s + 6);
-          this.outerTtl = u8(b, s + 7);
-          this.outerIpId = 0;
-          this.outerDf = true;
-          this.outerFragment = false;
-          this.outerIpLen = u16(b, s + 4) + 40;
-        } else if (this.tunnelKind === TUNNEL_NONE) {
-          this.tunnelKind = TUNNEL_IPIP;
-          this.tunnel = i - 1;
+        case LAYER_VLAN:
+          if (hdrLen >= 2 && this.vlanId < 0) this.vlanId = u16(b, s) & 0xfff;
+          break;
+        case LAYER_IP: {
+          if (hdrLen < 20) continue;
+          // Each field read once, for the inner header and (the first time) the outer one.
+          checkRange(b, s, 20);
+          const ipProto = b[s + 9]!;
+          const ttl = b[s + 8]!;
+          const ipId = (b[s + 4]! << 8) | b[s + 5]!;
+          const fw = (b[s + 6]! << 8) | b[s + 7]!;
+          const df = (fw & 0x4000) !== 0;
+          const fragment = (fw & 0x3fff) !== 0;
+          const ipLen = (b[s + 2]! << 8) | b[s + 3]!;
+          readV4(b, s + 12, this.addr, 8);
+          readV4(b, s + 16, this.addr, 12);
+          if (this.outerIp < 0) {
+            this.outerIp = i;
+            this.outerV4 = true;
+            const addr = this.addr;
+            for (let w = 0; w < 8; w++) addr[w] = addr[8 + w]!;
+            this.outerProto = ipProto;
+            this.outerTtl = ttl;
+            this.outerIpId = ipId;
+            this.outerDf = df;
+            this.outerFragment = fragment;
+            this.outerIpLen = ipLen;
+          } else if (this.tunnelKind === TUNNEL_NONE) {
+            // IP directly inside IP with no tunnel layer between: IP-in-IP.
+            this.tunnelKind = TUNNEL_IPIP;
+            this.tunnel = i - 1;
+          }
+          this.innerIp = i;
+          this.innerV4 = true;
+          this.innerProto = ipProto;
+          this.innerTtl = ttl;
+          this.innerIpId = ipId;
+          this.innerDf = df;
+          this.innerFragment = fragment;
+          this.innerIpLen = ipLen;
+          this.l4 = -1;
+          break;
         }
-        this.innerIp = i;
-        this.innerV4 = false;
-        readV6(b, s + 8, this.addr, 8);
-        readV6(b, s + 24, this.addr, 12);
-        this.innerProto = u8(b, s + 6);
-        this.innerTtl = u8(b, s + 7);
-        this.innerIpId = 0;
-        this.innerDf = true;
-        this.innerFragment = false;
-        this.innerIpLen = u16(b, s + 4) + 40;
-        this.l4 = -1;
-      } else if (proto === ids.udp) {
-        if (hdrLen < 8) continue;
-        lastUdp = i;
-        this.l4 = i;
-        this.sport = u16(b, s);
-        this.dport = u16(b, s + 2);
-        this.payloadLen = p.end[i]! - s - 8;
-        if (this.payloadLen < 0) this.payloadLen = 0;
-      } else if (proto === ids.tcp) {
-        if (hdrLen < 20) continue;
-        this.l4 = i;
-        this.sport = u16(b, s);
-        this.dport = u16(b, s + 2);
-        checkRange(b, s + 4, 8);
-        this.tcpSeq = ((b[s + 4]! << 24) | (b[s + 5]! << 16) | (b[s + 6]! << 8) | b[s + 7]!) >>> 0;
-        this.tcpAck = ((b[s + 8]! << 24) | (b[s + 9]! << 16) | (b[s + 10]! << 8) | b[s + 11]!) >>> 0;
-        this.tcpFlags = u16(b, s + 12) & 0x0fff;
-        this.tcpWindow = u16(b, s + 14);
-        this.payloadLen = this.tcpPayloadLen(p, i, b, s);
-        this.tcpMss = (this.tcpFlags & 0x02) !== 0 ? findMss(b, s + 20, p.hdrEnd[i]!) : 0;
-      } else if (proto === ids.vxlan || proto === ids.geneve || proto === ids.vxlanGpe) {
-        if (this.tunnelKind !== TUNNEL_NONE) {
-          this.tunnelDepth++;
-          continue;
+        case LAYER_IPV6:
+          if (hdrLen < 40) continue;
+          if (this.outerIp < 0) {
+            this.outerIp = i;
+            this.outerV4 = false;
+            readV6(b, s + 8, this.addr, 0);
+            readV6(b, s + 24, this.addr, 4);
+            this.outerProto = u8(b, s + 6);
+            this.outerTtl = u8(b, s + 7);
+            this.outerIpId = 0;
+            this.outerDf = true;
+            this.outerFragment = false;
+            this.outerIpLen = u16(b, s + 4) + 40;
+          } else if (this.tunnelKind === TUNNEL_NONE) {
+            this.tunnelKind = TUNNEL_IPIP;
+            this.tunnel = i - 1;
+          }
+          this.innerIp = i;
+          this.innerV4 = false;
+          readV6(b, s + 8, this.addr, 8);
+          readV6(b, s + 24, this.addr, 12);
+          this.innerProto = u8(b, s + 6);
+          this.innerTtl = u8(b, s + 7);
+          this.innerIpId = 0;
+          this.innerDf = true;
+          this.innerFragment = false;
+          this.innerIpLen = u16(b, s + 4) + 40;
+          this.l4 = -1;
+          break;
+        case LAYER_UDP:
+          if (hdrLen < 8) continue;
+          lastUdp = i;
+          this.l4 = i;
+          this.sport = u16(b, s);
+          this.dport = u16(b, s + 2);
+          this.payloadLen = p.end[i]! - s - 8;
+          if (this.payloadLen < 0) this.payloadLen = 0;
+          break;
+        case LAYER_TCP:
+          if (hdrLen < 20) continue;
+          this.l4 = i;
+          this.sport = u16(b, s);
+          this.dport = u16(b, s + 2);
+          checkRange(b, s + 4, 8);
+          this.tcpSeq = ((b[s + 4]! << 24) | (b[s + 5]! << 16) | (b[s + 6]! << 8) | b[s + 7]!) >>> 0;
+          this.tcpAck = ((b[s + 8]! << 24) | (b[s + 9]! << 16) | (b[s + 10]! << 8) | b[s + 11]!) >>> 0;
+          this.tcpFlags = u16(b, s + 12) & 0x0fff;
+          this.tcpWindow = u16(b, s + 14);
+          this.payloadLen = this.tcpPayloadLen(p, i, b, s);
+          this.tcpMss = (this.tcpFlags & 0x02) !== 0 ? findMss(b, s + 20, p.hdrEnd[i]!) : 0;
+          break;
+        case LAYER_VNI_TUNNEL:
+          if (this.tunnelKind !== TUNNEL_NONE) {
+            this.tunnelDepth++;
+            continue;
+          }
+          this.tunnel = i;
+          this.tunnelKind = proto === ids.vxlan ? TUNNEL_VXLAN : proto === ids.geneve ? TUNNEL_GENEVE : TUNNEL_VXLAN_GPE;
+          this.tunnelId = hdrLen >= 7 ? u24(b, s + 4) : -1;
+          if (lastUdp >= 0) this.tunnelUdp(p, lastUdp);
+          this.tunnelDepth = 1;
+          break;
+        case LAYER_GRE:
+          if (this.tunnelKind !== TUNNEL_NONE) {
+            this.tunnelDepth++;
+            continue;
+          }
+          this.tunnel = i;
+          this.tunnelKind = TUNNEL_GRE;
+          this.tunnelId = greKey(b, s, p.hdrEnd[i]!);
+          this.tunnelDepth = 1;
+          break;
+        case LAYER_UDP_TUNNEL:
+          if (this.tunnelKind !== TUNNEL_NONE) {
+            this.tunnelDepth++;
+            continue;
+          }
+          this.tunnel = i;
+          this.tunnelKind = proto === ids.flannel ? TUNNEL_FLANNEL_UDP : TUNNEL_WIREGUARD;
+          if (lastUdp >= 0) this.tunnelUdp(p, lastUdp);
+          this.tunnelDepth = 1;
+          break;
+        case LAYER_ARP:
+          if (hdrLen < 28 || u16(b, s) !== 1 || u16(b, s + 2) !== 0x0800 || u8(b, s + 4) !== 6 || u8(b, s + 5) !== 4) continue;
+          this.arp = i;
+          this.arpOp = u16(b, s + 6);
+          this.arpSha = u48(b, s + 8);
+          this.arpSpa = u32(b, s + 14);
+          this.arpTha = u48(b, s + 18);
+          this.arpTpa = u32(b, s + 24);
+          break;
+        case LAYER_ICMP: {
+          if (hdrLen < 4) continue;
+          this.icmp = i;
+          this.l4 = i;
+          this.icmpType = u8(b, s);
+          this.icmpCode = u8(b, s + 1);
+          const full = p.end[i]! - s >= 8;
+          if (full) {
+            this.icmpId = u16(b, s + 4);
+            this.icmpSeq = u16(b, s + 6);
+          }
+          if (proto === ids.icmp && this.icmpType === 3 && this.icmpCode === 4 && full) this.icmpMtu = u16(b, s + 6);
+          else if (proto === ids.icmpv6 && this.icmpType === 2 && full) this.icmpMtu = u32(b, s + 4);
+          break;
         }
-        this.tunnel = i;
-        this.tunnelKind = proto === ids.vxlan ? TUNNEL_VXLAN : proto === ids.geneve ? TUNNEL_GENEVE : TUNNEL_VXLAN_GPE;
-        this.tunnelId = hdrLen >= 7 ? u24(b, s + 4) : -1;
-        if (lastUdp >= 0) this.tunnelUdp(p, lastUdp);
-        this.tunnelDepth = 1;
-      } else if (proto === ids.gre) {
-        if (this.tunnelKind !== TUNNEL_NONE) {
-          this.tunnelDepth++;
-          continue;
-        }
-        this.tunnel = i;
-        this.tunnelKind = TUNNEL_GRE;
-        this.tunnelId = greKey(b, s, p.hdrEnd[i]!);
-        this.tunnelDepth = 1;
-      } else if (proto === ids.flannel || proto === ids.wireguard) {
-        if (this.tunnelKind !== TUNNEL_NONE) {
-          this.tunnelDepth++;
-          continue;
-        }
-        this.tunnel = i;
-        this.tunnelKind = proto === ids.flannel ? TUNNEL_FLANNEL_UDP : TUNNEL_WIREGUARD;
-        if (lastUdp >= 0) this.tunnelUdp(p, lastUdp);
-        this.tunnelDepth = 1;
-      } else if (proto === ids.arp) {
-        if (hdrLen < 28 || u16(b, s) !== 1 || u16(b, s + 2) !== 0x0800 || u8(b, s + 4) !== 6 || u8(b, s + 5) !== 4) continue;
-        this.arp = i;
-        this.arpOp = u16(b, s + 6);
-        this.arpSha = u48(b, s + 8);
-        this.arpSpa = u32(b, s + 14);
-        this.arpTha = u48(b, s + 18);
-        this.arpTpa = u32(b, s + 24);
-      } else if (proto === ids.icmp || proto === ids.icmpv6) {
-        if (hdrLen < 4) continue;
-        this.icmp = i;
-        this.l4 = i;
-        this.icmpType = u8(b, s);
-        this.icmpCode = u8(b, s + 1);
-        const full = p.end[i]! - s >= 8;
-        if (full) {
-          this.icmpId = u16(b, s + 4);
-          this.icmpSeq = u16(b, s + 6);
-        }
-        if (proto === ids.icmp && this.icmpType === 3 && this.icmpCode === 4 && full) this.icmpMtu = u16(b, s + 6);
-        else if (proto === ids.icmpv6 && this.icmpType === 2 && full) this.icmpMtu = u32(b, s + 4);
-      } else if (proto === ids.bgp) {
-        if (this.firstBgp < 0) this.firstBgp = i;
-        this.bgpCount++;
+        case LAYER_BGP:
+          if (this.firstBgp < 0) this.firstBgp = i;
+          this.bgpCount++;
+          break;
       }
     }
   }
