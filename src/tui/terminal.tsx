@@ -26,6 +26,11 @@ export async function runTerminal(input: TuiInput, term: TuiTerminal): Promise<n
           ...(input.cluster ? { cluster: input.cluster } : {}),
           ...(input.trace !== undefined ? { trace: input.trace } : {}),
         });
+  // ink draws nothing until exit when CI or CONTINUOUS_INTEGRATION is set (is-in-ci, read
+  // once as ink loads). This UI is on a terminal someone is looking at, where a CI variable
+  // inherited from a job's environment or a shell profile must not blank it.
+  delete process.env['CI'];
+  delete process.env['CONTINUOUS_INTEGRATION'];
   // ink and the views load while the session reads the captures' first records.
   const [{ render }, { App }] = await Promise.all([import('ink'), import('./app.js')]);
   const out = term.stdout;

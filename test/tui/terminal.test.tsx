@@ -1,7 +1,14 @@
 import { PassThrough, Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { runTerminal } from '../../src/tui/terminal.js';
-import { plain, STALE_FDB } from './tui-harness.js';
+
+// As a CI job sets it. ink reads it once as it loads, which here is inside runTerminal (this
+// file imports nothing that loads ink), so the UI must clear it for anything to be drawn.
+process.env['CI'] = 'true';
+
+const STALE_FDB = new URL('../../fixtures/lab/flannel-vxlan-stale-fdb/', import.meta.url).pathname;
+// eslint-disable-next-line no-control-regex
+const plain = (s: string): string => s.replace(/\u001b\[[0-9;]*m/g, '');
 
 const files = ['pod-a.pcap', 'node1-underlay.pcap', 'node3-underlay.pcap'].map((f) => STALE_FDB + f);
 

@@ -32,7 +32,8 @@ async function waitFor(ok: (s: string) => boolean, what: string, ms = 45_000): P
 describe.skipIf(!hasTmux)('terminal UI in tmux', () => {
   beforeAll(() => {
     ensureBuilt();
-    tmux('new-session', '-d', '-s', 'ui', '-x', '80', '-y', '24', '-c', ROOT, 'env PS1=READY$ TERM=xterm-256color bash --norc --noprofile');
+    // CI=true as CI jobs set it: ink draws nothing until exit unless netdiag clears it.
+    tmux('new-session', '-d', '-s', 'ui', '-x', '80', '-y', '24', '-c', ROOT, 'env PS1=READY$ TERM=xterm-256color CI=true bash --norc --noprofile');
   });
   afterAll(() => {
     spawnSync('tmux', ['-L', SOCKET, 'kill-server']);

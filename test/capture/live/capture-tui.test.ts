@@ -38,7 +38,8 @@ async function waitFor(ok: (s: string) => boolean, what: string, ms = 60_000, fa
 
 /** Start a shell in tmux at 80×24 in `cwd`, and `netdiag capture ARGS` in it inside namespace `ns`; resolves once the UI is up. */
 async function startCapture(ns: string, cwd: string, args: string, env = ''): Promise<void> {
-  tmux('new-session', '-d', '-s', 'ui', '-x', '80', '-y', '24', '-c', cwd, 'env PS1=READY$ TERM=xterm-256color NO_COLOR=1 bash --norc --noprofile');
+  // CI=true as CI jobs set it: ink draws nothing until exit unless netdiag clears it.
+  tmux('new-session', '-d', '-s', 'ui', '-x', '80', '-y', '24', '-c', cwd, 'env PS1=READY$ TERM=xterm-256color NO_COLOR=1 CI=true bash --norc --noprofile');
   await waitFor((s) => s.includes('READY$'), 'the shell');
   keys(`${env} TSX_TSCONFIG_PATH=${ROOT}tsconfig.json ip netns exec ${ns} ${process.execPath} --import ${TSX} ${ROOT}src/cli.ts capture ${args}`, 'Enter');
   await waitFor((x) => /live \d+:\d\d · vb (cap|tcpdump) · 0 captured/.test(x), 'the live UI', 90_000, /Error|\nREADY\$\s*$/);

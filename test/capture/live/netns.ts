@@ -75,7 +75,11 @@ export class VethLab {
       'import socket, sys, time',
       's = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)',
       `for i, n in enumerate([${sizes.join(',')}]):`,
-      `    s.sendto(b"x" * n, ("${B_ADDR}", ${UDP_PORT}))`,
+      // Exit 3, quietly, when the interface goes away under it (the interface-gone tests).
+      '    try:',
+      `        s.sendto(b"x" * n, ("${B_ADDR}", ${UDP_PORT}))`,
+      '    except OSError:',
+      '        sys.exit(3)',
       `    if i + 1 == ${markAt}: print("mark", flush=True)`,
       `    time.sleep(${gapMs / 1000})`,
     ].join('\n');
@@ -91,7 +95,7 @@ export class VethLab {
     const sent = (async () => {
       const [code] = (await once(p, 'exit')) as [number | null];
       clearTimeout(timer);
-      if (code !== 0) throw new Error(`UDP sender exited with ${code}`);
+      if (code !== 0) throw new Error(code === 3 ? 'UDP sender stopped: a send failed (the interface went away)' : `UDP sender exited with ${code}`);
     })();
     return { sent, passed };
   }
