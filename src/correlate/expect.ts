@@ -23,6 +23,8 @@ export interface FlowEnds {
   dstNode: string | null;
   /** The destination is a pod address (inside a pod CIDR). */
   dstIsPod: boolean;
+  /** dstNode as a number (IPv4), for the per-packet comparison with outer addresses. */
+  dstNodeV4: number | null;
 }
 
 /**
@@ -62,7 +64,7 @@ export class NodeLocator {
 
 export function flowEnds(flow: FlowKey, where: NodeLocator): FlowEnds {
   const dstNode = where.nodeOf(flow.dst);
-  return { srcNode: where.nodeOf(flow.src), dstNode, dstIsPod: dstNode !== null && dstNode !== flow.dst };
+  return { srcNode: where.nodeOf(flow.src), dstNode, dstIsPod: dstNode !== null && dstNode !== flow.dst, dstNodeV4: dstNode !== null ? parseV4(dstNode) : null };
 }
 
 export function expectedChain(flow: FlowKey, ends: FlowEnds, points: PointGuess[], tunnelled: boolean): ChainStep[] {

@@ -1,4 +1,4 @@
-import { parseV4, v4String } from '../analysis/addr.js';
+import { v4String } from '../analysis/addr.js';
 import type { Topology } from '../analysis/topology/types.js';
 import { flowLabel } from './describe.js';
 import { stepOf, type ChainStep, type FlowEnds } from './expect.js';
@@ -95,7 +95,7 @@ export class LossCollector {
     let mask = 0;
     let misdirected = -1;
     let size = 0;
-    const dstNode = fc.ends.dstNode !== null ? parseV4(fc.ends.dstNode) : null;
+    const dstNode = fc.ends.dstNodeV4;
     for (let k = 0; k < rows.length; k++) {
       const g = rows[k]!;
       const c = j.capOf[g]!;

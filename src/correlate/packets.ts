@@ -50,19 +50,23 @@ export function buildPackets(j: Joined, offsets: Array<number | null>, window = 
   for (let q = 0; q < n; q++) if (size[pktOf[q]!] === 1) alone.push(q);
   let natJoined = 0;
   if (alone.length > 1) {
-    const nat = (q: number): number => {
+    const natAt = new Uint32Array(n);
+    for (const q of alone) {
       const g = j.instHead[q]!;
       const c = j.capOf[g]!;
-      return j.tables[c]!.nat[g - j.base[c]!]!;
-    };
-    alone.sort((x, y) => nat(x) - nat(y) || instTime[x]! - instTime[y]!);
+      natAt[q] = j.tables[c]!.nat[g - j.base[c]!]!;
+    }
+    // Only keys held by two or more instances can join anything. Most are held by one when
+    // the captures share few packets, and sorting just the rest keeps this step small.
+    const shared = withSharedKey(alone, natAt);
+    shared.sort((x, y) => natAt[x]! - natAt[y]! || instTime[x]! - instTime[y]!);
     let a = 0;
-    while (a < alone.length) {
+    while (a < shared.length) {
       let b = a + 1;
-      const key = nat(alone[a]!);
-      while (b < alone.length && nat(alone[b]!) === key) b++;
+      const key = natAt[shared[a]!]!;
+      while (b < shared.length && natAt[shared[b]!] === key) b++;
       if (b - a > 1) {
-        const run = alone.slice(a, b);
+        const run = shared.slice(a, b);
         const before = new Set(run.map((q) => pktOf[q]!));
         const next = cluster(j, run, instTime, stamp, pktOf, count, NAT_WINDOW);
         const after = new Set(run.map((q) => pktOf[q]!));
@@ -97,6 +101,30 @@ export function buildPackets(j: Joined, offsets: Array<number | null>, window = 
     }
   }
   return { count: dense, pktOf, start, list, instTime, natJoined };
+}
+
+/** The members of `qs` whose `key` another member also has, in their order (an open-addressing count table). */
+function withSharedKey(qs: readonly number[], key: Uint32Array): number[] {
+  let cap = 16;
+  while (cap < qs.length * 2) cap *= 2;
+  const mask = cap - 1;
+  const slotKey = new Uint32Array(cap);
+  // 0: empty, 1: one holder, 2: several.
+  const held = new Uint8Array(cap);
+  const slot = (k: number): number => {
+    let h = (Math.imul(k, 0x9e3779b1) >>> 0) & mask;
+    while (held[h] !== 0 && slotKey[h] !== k) h = (h + 1) & mask;
+    return h;
+  };
+  for (const q of qs) {
+    const k = key[q]!;
+    const h = slot(k);
+    if (held[h] === 0) {
+      held[h] = 1;
+      slotKey[h] = k;
+    } else held[h] = 2;
+  }
+  return qs.filter((q) => held[slot(key[q]!)] === 2);
 }
 
 /** Groups up to this size are split by payload before time decides; larger ones by time alone. */
