@@ -50,7 +50,7 @@ export function buildPackets(j: Joined, offsets: Array<number | null>, window = 
   for (let q = 0; q < n; q++) if (size[pktOf[q]!] === 1) alone.push(q);
   let natJoined = 0;
   if (alone.length > 1) {
-    const natAt = new Uint32Array(n);
+    const natAt = arrays.uint32('p.nat', n);
     for (const q of alone) {
       const g = j.instHead[q]!;
       const c = j.capOf[g]!;
@@ -58,7 +58,7 @@ export function buildPackets(j: Joined, offsets: Array<number | null>, window = 
     }
     // Only keys held by two or more instances can join anything. Most are held by one when
     // the captures share few packets, and sorting just the rest keeps this step small.
-    const shared = withSharedKey(alone, natAt);
+    const shared = withSharedKey(alone, natAt, arrays);
     shared.sort((x, y) => natAt[x]! - natAt[y]! || instTime[x]! - instTime[y]!);
     let a = 0;
     while (a < shared.length) {
@@ -104,13 +104,13 @@ export function buildPackets(j: Joined, offsets: Array<number | null>, window = 
 }
 
 /** The members of `qs` whose `key` another member also has, in their order (an open-addressing count table). */
-function withSharedKey(qs: readonly number[], key: Uint32Array): number[] {
+function withSharedKey(qs: readonly number[], key: Uint32Array, arrays: Arrays): number[] {
   let cap = 16;
   while (cap < qs.length * 2) cap *= 2;
   const mask = cap - 1;
-  const slotKey = new Uint32Array(cap);
+  const slotKey = arrays.uint32('p.natSlotKey', cap);
   // 0: empty, 1: one holder, 2: several.
-  const held = new Uint8Array(cap);
+  const held = arrays.uint8('p.natHeld', cap).fill(0);
   const slot = (k: number): number => {
     let h = (Math.imul(k, 0x9e3779b1) >>> 0) & mask;
     while (held[h] !== 0 && slotKey[h] !== k) h = (h + 1) & mask;

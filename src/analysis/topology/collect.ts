@@ -222,69 +222,56 @@ function countLookedUp(s: State, slot: number): void {
   const shape = now[M_SHAPE]!;
   const outerSrc = now[M_OUTER_SRC]!;
   const outerDst = now[M_OUTER_DST]!;
-  const memoed = slot >= 0;
-  const e = slot * MEMO_ENTRIES;
-  const entries = s.memoEntries;
-  // Each counter's entry, or -1 when the pair did not fit: a memo is kept only when all fitted.
-  let found = 0;
+  // Negative once a counter was full and the pair new: a memo is kept only when all fitted.
   let missed = 0;
   if (shape & SHAPE_OUTER_ETH) {
     k[PAIR_A] = now[M_ETH_SRC]!;
     k[PAIR_B] = outerSrc;
     k[PAIR_C] = -1;
-    found = s.l2Src.addInput();
-    missed |= found;
-    if (memoed) entries[e + E_L2_SRC] = found;
+    missed |= addRemembered(s, s.l2Src, slot, E_L2_SRC);
     if (!(shape & SHAPE_TUNNEL)) {
       k[PAIR_A] = now[M_ETH_DST]!;
       k[PAIR_B] = outerDst;
-      found = s.l2Dst.addInput();
-      missed |= found;
-      if (memoed) entries[e + E_L2_DST] = found;
+      missed |= addRemembered(s, s.l2Dst, slot, E_L2_DST);
     }
   }
   if (shape & SHAPE_VTEP) {
     k[PAIR_A] = outerSrc;
     k[PAIR_B] = now[M_INNER_ETH_SRC]!;
     k[PAIR_C] = now[M_VTEP]!;
-    found = s.vtepSrc.addInput();
-    missed |= found;
-    if (memoed) entries[e + E_VTEP_SRC] = found;
+    missed |= addRemembered(s, s.vtepSrc, slot, E_VTEP_SRC);
     k[PAIR_A] = outerDst;
     k[PAIR_B] = now[M_INNER_ETH_DST]!;
-    found = s.vtepDst.addInput();
-    missed |= found;
-    if (memoed) entries[e + E_VTEP_DST] = found;
+    missed |= addRemembered(s, s.vtepDst, slot, E_VTEP_DST);
     k[PAIR_C] = outerSrc;
-    found = s.fdbUse.addInput();
-    missed |= found;
-    if (memoed) entries[e + E_FDB_USE] = found;
+    missed |= addRemembered(s, s.fdbUse, slot, E_FDB_USE);
   }
   if (shape & SHAPE_INNER) {
     const innerSrc = now[M_INNER_SRC]!;
     k[PAIR_A] = outerSrc;
     k[PAIR_B] = (innerSrc & 0xffffff00) >>> 0;
     k[PAIR_C] = shape >>> SHAPE_KIND_SHIFT;
-    found = s.podBehindSrc.addInput();
-    missed |= found;
-    if (memoed) entries[e + E_POD_BEHIND_SRC] = found;
+    missed |= addRemembered(s, s.podBehindSrc, slot, E_POD_BEHIND_SRC);
     k[PAIR_A] = outerDst;
     k[PAIR_B] = (now[M_INNER_DST]! & 0xffffff00) >>> 0;
     k[PAIR_C] = outerSrc;
-    found = s.podToDst.addInput();
-    missed |= found;
-    if (memoed) entries[e + E_POD_TO_DST] = found;
+    missed |= addRemembered(s, s.podToDst, slot, E_POD_TO_DST);
     k[PAIR_A] = innerSrc;
     k[PAIR_B] = outerSrc;
     k[PAIR_C] = -1;
-    found = s.podIpBehind.addInput();
-    missed |= found;
-    if (memoed) entries[e + E_POD_IP_BEHIND] = found;
+    missed |= addRemembered(s, s.podIpBehind, slot, E_POD_IP_BEHIND);
   }
-  if (!memoed) return;
+  if (slot < 0) return;
   const m = slot * MEMO_KEYS;
   if (missed < 0) s.memoKeys[m + M_SHAPE] = 0;
   else s.memoKeys.set(now, m);
+}
+
+/** Count the pair in `s.input` on `counter`, and note its entry in `slot`'s memo row (if any) at `at`; returns the entry, -1 if full. */
+function addRemembered(s: State, counter: PairCounter, slot: number, at: number): number {
+  const found = counter.addInput();
+  if (slot >= 0) s.memoEntries[slot * MEMO_ENTRIES + at] = found;
+  return found;
 }
 
 export const topologyCollector = defineAnalyzer<State, TopologyObservations>({
