@@ -24,6 +24,19 @@ export interface LossSink {
   lost(flow: number, last: number, missing: number): void;
 }
 
+/** Captures a loss code covers: the code stays a small integer (below 2^30). */
+const MAX_CODED = 1024;
+const PLACES: readonly LossPlace[] = ['source-node', 'underlay', 'destination-node', 'misdirected'];
+
+function stepCode(s: ChainStep): number {
+  return s.capture * 3 + (s.form === 'all' ? 0 : s.form === 'outer' ? 1 : 2);
+}
+
+/** The loss group's key as one integer: place, then the last and the missing step. */
+function lossCode(place: LossPlace, last: ChainStep, miss: ChainStep): number {
+  return (stepCode(last) * MAX_CODED * 3 + stepCode(miss)) * 4 + PLACES.indexOf(place);
+}
+
 interface Reach {
   n: number;
   maxSize: number;
@@ -43,6 +56,8 @@ interface GroupAcc {
   /** Of those, lost after the missing capture's first START_MARGIN seconds. */
   afterStart: number;
   flows: Set<number>;
+  /** The flow last added to `flows`. */
+  lastFlow: number;
   sample: number[];
   min: number;
   max: number;
@@ -60,13 +75,20 @@ interface GroupAcc {
 export class LossCollector {
   private readonly acc = new Map<string, GroupAcc>();
   /**
+   * The same groups by a small-integer code of place and the two steps' capture and form,
+   * so a lost packet finds its group without building the text key. Misdirected losses
+   * (grouped by their outer destination too) and runs of more captures than the code
+   * holds go by the key.
+   */
+  private readonly byCode = new Map<number, GroupAcc>();
+  /**
    * Judged packets by flow, then by the chain steps they reached (a bitmask): how many,
    * and the largest inner size. Bounded by the flows held, not packets: a retired flow
    * keeps its entry only when it had losses.
    */
-  private readonly reached = new Map<number, Map<number, Reach>>();
+  private readonly reached: Array<Map<number, Reach> | undefined> = [];
   /** Flows with at least one lost packet. */
-  private readonly lossy = new Set<number>();
+  private lossy = new Uint8Array(1024);
   private readonly podCidrNodes: Set<string>;
   private j!: Joined;
 
@@ -124,8 +146,11 @@ export class LossCollector {
       return miss ? chain.indexOf(miss) : -1;
     }
     if (chain.length < 2 || maxPos < 0) return -1;
-    let byMask = this.reached.get(flow);
-    if (!byMask) this.reached.set(flow, (byMask = new Map()));
+    let byMask = this.reached[flow];
+    if (!byMask) {
+      while (this.reached.length < flow) this.reached.push(undefined);
+      this.reached[flow] = byMask = new Map();
+    }
     const r = byMask.get(mask);
     if (!r) byMask.set(mask, { n: 1, maxSize: size });
     else {
@@ -143,15 +168,24 @@ export class LossCollector {
   }
 
   private lose(place: LossPlace, flow: number, last: ChainStep, miss: ChainStep | null, row: number, size: number, misdirectedTo: number, atStart = false): void {
-    const key = `${place}|${last.capture}|${last.form}|${miss ? `${miss.capture}|${miss.form}` : '-'}|${misdirectedTo}`;
-    let a = this.acc.get(key);
+    const code = place !== 'misdirected' && miss && last.capture < MAX_CODED && miss.capture < MAX_CODED ? lossCode(place, last, miss) : -1;
+    let a = code >= 0 ? this.byCode.get(code) : undefined;
     if (!a) {
-      a = { place, last, miss, lost: 0, afterStart: 0, flows: new Set(), sample: [], min: size, max: size, dstNodes: new Set(), outerDsts: new Set(), misdirectedTo };
-      this.acc.set(key, a);
+      const key = `${place}|${last.capture}|${last.form}|${miss ? `${miss.capture}|${miss.form}` : '-'}|${misdirectedTo}`;
+      a = this.acc.get(key);
+      if (!a) {
+        a = { place, last, miss, lost: 0, afterStart: 0, flows: new Set(), lastFlow: -1, sample: [], min: size, max: size, dstNodes: new Set(), outerDsts: new Set(), misdirectedTo };
+        this.acc.set(key, a);
+      }
+      if (code >= 0) this.byCode.set(code, a);
     }
     a.lost++;
     if (!atStart) a.afterStart++;
-    a.flows.add(flow);
+    // Lost packets come in runs of one flow: the set is asked once per run.
+    if (a.lastFlow !== flow) {
+      a.flows.add(flow);
+      a.lastFlow = flow;
+    }
     const c = this.j.capOf[row]!;
     const t = this.j.tables[c]!;
     const i = row - this.j.base[c]!;
@@ -161,7 +195,12 @@ export class LossCollector {
     const dn = this.chains[flow]!.ends.dstNode;
     if (dn) a.dstNodes.add(dn);
     if (t.tunnel[i] !== 0) a.outerDsts.add(t.outerDst[i]!);
-    this.lossy.add(flow);
+    if (flow >= this.lossy.length) {
+      const grown = new Uint8Array(Math.max(flow + 1, this.lossy.length * 2));
+      grown.set(this.lossy);
+      this.lossy = grown;
+    }
+    this.lossy[flow] = 1;
     this.sink.lost(flow, last.capture, miss ? miss.capture : -1);
   }
 
@@ -170,8 +209,8 @@ export class LossCollector {
    * Returns whether the flow can be let go (it had no losses).
    */
   retire(flow: number): boolean {
-    if (this.lossy.has(flow)) return false;
-    this.reached.delete(flow);
+    if (this.lossy[flow] === 1) return false;
+    this.reached[flow] = undefined;
     return true;
   }
 
@@ -193,7 +232,7 @@ export class LossCollector {
           if (sl >= 0 && sm >= 0 && sl < MAX_STEPS && sm < MAX_STEPS) steps.set(f, [sl, sm]);
         }
         for (const [f, st] of steps) {
-          for (const [m, r] of this.reached.get(f) ?? []) {
+          for (const [m, r] of this.reached[f] ?? []) {
             if ((m >>> st[0]) & 1 && (m >>> st[1]) & 1) {
               delivered += r.n;
               if (r.maxSize > maxDelivered) maxDelivered = r.maxSize;

@@ -58,11 +58,11 @@ export function join(tables: SightingTable[], arrays: Arrays = FRESH): Joined {
   const capOf = arrays.uint16('j.capOf', total);
   for (let c = 0; c < C; c++) capOf.fill(c, base[c]!, base[c + 1]!);
 
-  // Open addressing on the 64-bit identity.
+  // Open addressing on the 64-bit identity. A slot's words sit together (hi, lo, group + 1,
+  // unused) so a probe touches one cache line: the table is larger than the cache and every
+  // sighting probes it.
   const m = pow2(total * 2);
-  const slotHi = arrays.uint32('j.slotHi', m);
-  const slotLo = arrays.uint32('j.slotLo', m);
-  const slotGroup = arrays.int32('j.slotGroup', m).fill(-1);
+  const slots = arrays.uint32('j.slots', m * 4).fill(0);
   const groupOf = arrays.int32('j.groupOf', total);
   let groups = 0;
   for (let c = 0; c < C; c++) {
@@ -72,16 +72,17 @@ export function join(tables: SightingTable[], arrays: Arrays = FRESH): Joined {
       const lo = t.keyLo[i]!;
       let s = (hi ^ Math.imul(lo, 0x9e3779b1)) & (m - 1);
       for (;;) {
-        const gi = slotGroup[s]!;
-        if (gi < 0) {
-          slotHi[s] = hi;
-          slotLo[s] = lo;
-          slotGroup[s] = groups;
-          groupOf[base[c]! + i] = groups++;
+        const at = s << 2;
+        const gi = slots[at + 2]!;
+        if (gi === 0) {
+          slots[at] = hi;
+          slots[at + 1] = lo;
+          slots[at + 2] = ++groups;
+          groupOf[base[c]! + i] = groups - 1;
           break;
         }
-        if (slotHi[s] === hi && slotLo[s] === lo) {
-          groupOf[base[c]! + i] = gi;
+        if (slots[at] === hi && slots[at + 1] === lo) {
+          groupOf[base[c]! + i] = gi - 1;
           break;
         }
         s = (s + 1) & (m - 1);

@@ -29,17 +29,19 @@ export function buildPackets(j: Joined, offsets: Array<number | null>, window = 
   for (let q = 0; q < n; q++) instTime[q] = j.instT0[q]! + (offsets[j.instCap[q]!] ?? 0);
   const pktOf = arrays.int32('p.pktOf', n).fill(-1);
   let count = 0;
-  const order: number[] = [];
+  // A group's instances are numbered consecutively (join walks groups in order).
+  const order = arrays.int32('p.order', n);
   const stamp = new Int32Array(j.tables.length).fill(-1);
   let s = 0;
   while (s < n) {
     const k = j.instGroup[s]!;
     let e = s;
-    while (e < n && j.instGroup[e] === k) e++;
-    order.length = 0;
-    for (let q = s; q < e; q++) order.push(q);
-    if (e - s > 1) order.sort((x, y) => instTime[x]! - instTime[y]!);
-    count = clusterGroup(j, order, instTime, stamp, pktOf, count, window);
+    while (e < n && j.instGroup[e] === k) {
+      order[e] = e;
+      e++;
+    }
+    if (e - s > 1) sortByTime(order, s, e, instTime);
+    count = clusterGroup(j, order, s, e, instTime, stamp, pktOf, count, window);
     s = e;
   }
 
@@ -66,10 +68,10 @@ export function buildPackets(j: Joined, offsets: Array<number | null>, window = 
       const key = natAt[shared[a]!]!;
       while (b < shared.length && natAt[shared[b]!] === key) b++;
       if (b - a > 1) {
-        const run = shared.slice(a, b);
-        const before = new Set(run.map((q) => pktOf[q]!));
-        const next = cluster(j, run, instTime, stamp, pktOf, count, NAT_WINDOW);
-        const after = new Set(run.map((q) => pktOf[q]!));
+        const run = Int32Array.from(shared.slice(a, b));
+        const before = new Set(Array.from(run, (q) => pktOf[q]!));
+        const next = cluster(j, run, 0, run.length, instTime, stamp, pktOf, count, NAT_WINDOW);
+        const after = new Set(Array.from(run, (q) => pktOf[q]!));
         natJoined += Math.max(0, before.size - after.size);
         count = next;
       }
@@ -92,14 +94,7 @@ export function buildPackets(j: Joined, offsets: Array<number | null>, window = 
   fill.set(start.subarray(0, dense));
   const list = arrays.int32('p.list', n);
   for (let q = 0; q < n; q++) list[fill[pktOf[q]!]!++] = q;
-  for (let p = 0; p < dense; p++) {
-    const a = start[p]!;
-    const b = start[p + 1]!;
-    if (b - a > 1) {
-      const part = Array.from(list.subarray(a, b)).sort((x, y) => instTime[x]! - instTime[y]!);
-      list.set(part, a);
-    }
-  }
+  for (let p = 0; p < dense; p++) if (start[p + 1]! - start[p]! > 1) sortByTime(list, start[p]!, start[p + 1]!, instTime);
   return { count: dense, pktOf, start, list, instTime, natJoined };
 }
 
@@ -127,6 +122,29 @@ function withSharedKey(qs: readonly number[], key: Uint32Array, arrays: Arrays):
   return qs.filter((q) => held[slot(key[q]!)] === 2);
 }
 
+/**
+ * Sort a[from..to) by instance time, ties in their present order (stable, as the join
+ * laid them out). A packet or group has a handful of instances: insertion sort, unless a
+ * hostile capture makes one large.
+ */
+function sortByTime(a: Int32Array, from: number, to: number, instTime: Float64Array): void {
+  if (to - from > 16) {
+    const part = Array.from(a.subarray(from, to)).sort((x, y) => instTime[x]! - instTime[y]!);
+    a.set(part, from);
+    return;
+  }
+  for (let x = from + 1; x < to; x++) {
+    const q = a[x]!;
+    const t = instTime[q]!;
+    let y = x;
+    while (y > from && instTime[a[y - 1]!]! > t) {
+      a[y] = a[y - 1]!;
+      y--;
+    }
+    a[y] = q;
+  }
+}
+
 /** Groups up to this size are split by payload before time decides; larger ones by time alone. */
 export const PAYLOAD_SPLIT_MAX = 64;
 
@@ -141,17 +159,19 @@ function payloadOf(j: Joined, q: number): number {
  * prefix sorts those out first, then instances whose payload the snaplen hid join the
  * nearest packet in time that lacks their capture.
  */
-function clusterGroup(j: Joined, order: number[], instTime: Float64Array, stamp: Int32Array, pktOf: Int32Array, count: number, window: number): number {
-  if (order.length <= 2 || order.length > PAYLOAD_SPLIT_MAX) return cluster(j, order, instTime, stamp, pktOf, count, window);
-  const known = order.filter((q) => payloadOf(j, q) !== 0);
-  const unknown = order.filter((q) => payloadOf(j, q) === 0);
-  if (known.length === 0 || (unknown.length === 0 && new Set(known.map((q) => payloadOf(j, q))).size === 1)) return cluster(j, order, instTime, stamp, pktOf, count, window);
+function clusterGroup(j: Joined, order: Int32Array, from: number, to: number, instTime: Float64Array, stamp: Int32Array, pktOf: Int32Array, count: number, window: number): number {
+  const size = to - from;
+  if (size <= 2 || size > PAYLOAD_SPLIT_MAX || onePayload(j, order, from, to)) return cluster(j, order, from, to, instTime, stamp, pktOf, count, window);
+  const group = Array.from(order.subarray(from, to));
+  const known = group.filter((q) => payloadOf(j, q) !== 0);
+  const unknown = group.filter((q) => payloadOf(j, q) === 0);
   known.sort((x, y) => payloadOf(j, x) - payloadOf(j, y) || instTime[x]! - instTime[y]!);
   const first = count;
   for (let a = 0; a < known.length; ) {
     let b = a + 1;
     while (b < known.length && payloadOf(j, known[b]!) === payloadOf(j, known[a]!)) b++;
-    count = cluster(j, known.slice(a, b), instTime, stamp, pktOf, count, window);
+    const run = Int32Array.from(known.slice(a, b));
+    count = cluster(j, run, 0, run.length, instTime, stamp, pktOf, count, window);
     a = b;
   }
   const start: number[] = [];
@@ -188,12 +208,26 @@ function clusterGroup(j: Joined, order: number[], instTime: Float64Array, stamp:
   return count;
 }
 
-/** Time-ordered instances into packets: a capture seen twice, a payload mismatch or the window starts a new one. */
-function cluster(j: Joined, order: number[], instTime: Float64Array, stamp: Int32Array, pktOf: Int32Array, count: number, window: number): number {
+/** No payload known, or one payload and none unknown: time alone splits the group. */
+function onePayload(j: Joined, order: Int32Array, from: number, to: number): boolean {
+  let seen = 0;
+  let unknown = false;
+  for (let x = from; x < to; x++) {
+    const pay = payloadOf(j, order[x]!);
+    if (pay === 0) unknown = true;
+    else if (seen === 0) seen = pay;
+    else if (pay !== seen) return false;
+  }
+  return seen === 0 || !unknown;
+}
+
+/** Time-ordered instances order[from..to) into packets: a capture seen twice, a payload mismatch or the window starts a new one. */
+function cluster(j: Joined, order: Int32Array, from: number, to: number, instTime: Float64Array, stamp: Int32Array, pktOf: Int32Array, count: number, window: number): number {
   let cur = -1;
   let curStart = 0;
   let curPayload = 0;
-  for (const q of order) {
+  for (let x = from; x < to; x++) {
+    const q = order[x]!;
     const c = j.instCap[q]!;
     const g = j.instHead[q]!;
     const pay = j.tables[c]!.payload[g - j.base[c]!]!;

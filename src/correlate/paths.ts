@@ -35,12 +35,20 @@ interface FlowAcc {
   lost: number;
   /** Lost packets by segment (last capture × 2^16 + missing capture). */
   lostBySegment: Map<number, number>;
-  /** Hop index by capture × 2^32 + interface; hops in first-seen order. */
-  index: Map<number, number>;
+  /** Hop index by capture × 2^32 + interface, once the flow has more hops than a scan is quick for; hops in first-seen order. */
+  index: Map<number, number> | null;
   hops: HopAcc[];
-  /** Every ordered hop pair a packet crossed (from-hop × 2^16 + to-hop), not only neighbours: a later hop's latency counts packets an intermediate point missed. */
-  segs: Map<number, SegAcc>;
+  /**
+   * Every ordered hop pair a packet crossed, not only neighbours: a later hop's latency
+   * counts packets an intermediate point missed. Between the first SMALL hops at
+   * from × SMALL + to in `near`; the rest by from-hop × 2^16 + to-hop in `far`.
+   */
+  near: Array<SegAcc | undefined>;
+  far: Map<number, SegAcc> | null;
 }
+
+/** Hops a flow's hop lookup scans before it keeps an index; segments between them sit in a flat array. */
+const SMALL = 8;
 
 /** Retired flows held in full: as many as the report lists. */
 const KEPT = REPORT_PATHS;
@@ -57,6 +65,8 @@ const segKey = (from: number, to: number): number => from * 65536 + to;
  */
 export class PathBuilder {
   private readonly active = new Map<number, FlowAcc>();
+  /** The active flows again, by flow id: found without hashing for every packet. */
+  private readonly activeById: Array<FlowAcc | undefined> = [];
   /** Retired flows that rank among the reported ones (at most KEPT). */
   private readonly kept = new Map<number, FlowAcc>();
   /** One bit per flow id that had a packet: flows counted once however often retired. */
@@ -73,12 +83,12 @@ export class PathBuilder {
   ) {}
 
   private accOf(flow: number): FlowAcc {
-    let a = this.active.get(flow);
+    let a = this.activeById[flow];
     if (a) return a;
     a = this.kept.get(flow);
     if (a) this.kept.delete(flow);
     else {
-      a = { flow, packets: 0, lastSeen: 0, lost: 0, lostBySegment: new Map(), index: new Map(), hops: [], segs: new Map() };
+      a = { flow, packets: 0, lastSeen: 0, lost: 0, lostBySegment: new Map(), index: null, hops: [], near: [], far: null };
       const byte = flow >>> 3;
       if (byte >= this.seenFlows.length) {
         const grown = new Uint8Array(Math.max(byte + 1, this.seenFlows.length * 2));
@@ -92,6 +102,8 @@ export class PathBuilder {
       }
     }
     this.active.set(flow, a);
+    while (this.activeById.length < flow) this.activeById.push(undefined);
+    this.activeById[flow] = a;
     return a;
   }
 
@@ -120,12 +132,13 @@ export class PathBuilder {
       const c = j.capOf[g]!;
       const t = j.tables[c]!;
       const i = g - j.base[c]!;
-      const key = hopKey(c, t.iface[i]!);
-      let hi = a.index.get(key);
-      if (hi === undefined) {
+      const iface = t.iface[i]!;
+      let hi = hopOf(a, c, iface);
+      if (hi < 0) {
         hi = a.hops.length;
-        a.index.set(key, hi);
-        a.hops.push({ capture: c, iface: t.iface[i]!, encap: encapOf(t, i), packets: 0, sample: [], relSum: 0, rankSum: 0 });
+        a.hops.push({ capture: c, iface, encap: encapOf(t, i), packets: 0, sample: [], relSum: 0, rankSum: 0 });
+        if (a.index) a.index.set(hopKey(c, iface), hi);
+        else if (a.hops.length > SMALL) a.index = new Map(a.hops.map((h, x) => [hopKey(h.capture, h.iface), x]));
       }
       const h = a.hops[hi]!;
       h.packets++;
@@ -137,10 +150,9 @@ export class PathBuilder {
       for (let y = 0; y < x; y++) {
         const from = seen[y]!;
         if (from === hi || from >= 65536) continue;
-        const sk = segKey(from, hi);
         const d = times[k]! - times[order[y]!]!;
-        let sg = a.segs.get(sk);
-        if (!sg) a.segs.set(sk, (sg = { n: 0, min: d, max: d, values: [] }));
+        let sg = segOf(a, from, hi);
+        if (!sg) sg = addSeg(a, from, hi, d);
         sg.n++;
         if (d < sg.min) sg.min = d;
         if (d > sg.max) sg.max = d;
@@ -168,6 +180,7 @@ export class PathBuilder {
     for (const [f, a] of this.active) {
       if (a.lastSeen >= before) continue;
       this.active.delete(f);
+      this.activeById[f] = undefined;
       if (this.kept.size < KEPT) {
         this.kept.set(f, a);
         continue;
@@ -197,8 +210,8 @@ export class PathBuilder {
       let n = 0;
       for (let y = 0; y < a.hops.length; y++) {
         if (y === x || x >= 65536 || y >= 65536) continue;
-        const yx = a.segs.get(segKey(y, x))?.n ?? 0;
-        const xy = a.segs.get(segKey(x, y))?.n ?? 0;
+        const yx = segOf(a, y, x)?.n ?? 0;
+        const xy = segOf(a, x, y)?.n ?? 0;
         if (yx > xy) n++;
       }
       return n;
@@ -212,7 +225,7 @@ export class PathBuilder {
     for (let k = 1; k < hops.length; k++) {
       const from = hops[k - 1]!;
       const to = hops[k]!;
-      const s = a.segs.get(segKey(from.idx, to.idx));
+      const s = segOf(a, from.idx, to.idx);
       const sorted = s ? [...s.values].sort((x, y) => x - y) : [];
       segments.push({
         from: name(from.h.capture),
@@ -226,6 +239,29 @@ export class PathBuilder {
     }
     return { flow: this.keys[a.flow]!.flow, packets: a.packets, lost: a.lost, hops: outHops, segments };
   }
+}
+
+function hopOf(a: FlowAcc, capture: number, iface: number): number {
+  if (a.index) return a.index.get(hopKey(capture, iface)) ?? -1;
+  const hops = a.hops;
+  for (let x = 0; x < hops.length; x++) if (hops[x]!.capture === capture && hops[x]!.iface === iface) return x;
+  return -1;
+}
+
+function segOf(a: FlowAcc, from: number, to: number): SegAcc | undefined {
+  if (from < SMALL && to < SMALL) return a.near[from * SMALL + to];
+  return a.far?.get(segKey(from, to));
+}
+
+function addSeg(a: FlowAcc, from: number, to: number, d: number): SegAcc {
+  const sg: SegAcc = { n: 0, min: d, max: d, values: [] };
+  if (from < SMALL && to < SMALL) {
+    // Holes would make the array sparse (a dictionary): fill up to the slot.
+    const at = from * SMALL + to;
+    while (a.near.length < at) a.near.push(undefined);
+    a.near[at] = sg;
+  } else (a.far ??= new Map()).set(segKey(from, to), sg);
+  return sg;
 }
 
 /** Report order: more lost packets first, then more packets, then the earlier flow. */

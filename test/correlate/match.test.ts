@@ -112,6 +112,30 @@ describe('packets are followed across capture points', () => {
   });
 });
 
+describe('packets sent again many times', () => {
+  it('pairs each of 24 byte-identical retransmissions with its own underlay copy, by time', async () => {
+    // One group of 48 instances: more than a packet's handful, so sorted the long way.
+    const seg = (ttl: number) => tcpSegment({ src: A, dst: B, sport: 40001, dport: 80, seq: 1, ack: 1, flags: 'P.', ipId: 0, ttl, len: 10 });
+    const podA: Frame[] = [];
+    const under: Frame[] = [];
+    for (let k = 0; k < 24; k++) {
+      podA.push({ t: k * 1.5, data: bare(seg(64)) });
+      under.push({ t: k * 1.5 + 0.0001 * (1 + (k % 3)), data: encapsulate('vxlan', seg(63), NODE1, NODE2) });
+    }
+    const { correlation } = await correlateCaptures([
+      { name: 'pod-a', bytes: pcap(podA) },
+      { name: 'node1-underlay', bytes: pcap(under) },
+    ]);
+    const path = correlation.paths.find((p) => p.flow.src === A)!;
+    expect(path.packets).toBe(24);
+    expect(correlation.matched).toBe(24);
+    expect(path.hops.map((h) => h.capture)).toEqual(['pod-a', 'node1-underlay']);
+    expect(path.segments[0]!.packets).toBe(24);
+    expect(path.segments[0]!.latency!.min).toBeCloseTo(0.0001, 6);
+    expect(path.segments[0]!.latency!.max).toBeCloseTo(0.0003, 6);
+  });
+});
+
 describe('packets whose headers agree', () => {
   it('joins same-size UDP datagrams with IP ID 0, sent faster than the path delay, by their payload', async () => {
     // 10 datagrams 10 µs apart, each seen 50 µs later on the underlay: time order alone would pair them wrongly.

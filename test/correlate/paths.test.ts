@@ -78,3 +78,27 @@ describe('flows retired after going quiet', () => {
     }
   });
 });
+
+describe('a path across many capture points', () => {
+  it('lists all eleven hops in order and the latency between each pair of neighbours', async () => {
+    // One pod's packets seen at eleven points 100 µs apart: more hops than a flow scans for,
+    // more hop pairs than the flat segment table holds.
+    const POINTS = 11;
+    const caps: Frame[][] = Array.from({ length: POINTS }, () => []);
+    for (let s = 0; s < 20; s++) {
+      const seg = (ttl: number) => tcpSegment({ src: A, dst: B, sport: 30000, dport: 80, seq: 1000 + s * 100, ack: 1, flags: 'A', ipId: s + 1, ttl, len: 100 });
+      for (let c = 0; c < POINTS; c++) caps[c]!.push({ t: s * 0.01 + c * 0.0001, data: c % 2 === 0 ? bare(seg(64)) : encapsulate('vxlan', seg(63), NODE1, NODE2) });
+    }
+    const names = caps.map((_, c) => `point-${String(c).padStart(2, '0')}`);
+    const { correlation } = await correlateCaptures(caps.map((frames, c) => ({ name: names[c]!, bytes: pcap(frames) })));
+    const path = correlation.paths.find((p) => p.flow.src === A && p.flow.sport === 30000)!;
+    expect(path.packets).toBe(20);
+    expect(path.hops.map((h) => h.capture)).toEqual(names);
+    expect(path.hops.every((h) => h.packets === 20)).toBe(true);
+    expect(path.segments).toHaveLength(POINTS - 1);
+    for (const sg of path.segments) {
+      expect(sg.packets).toBe(20);
+      expect(sg.latency!.median).toBeCloseTo(0.0001, 6);
+    }
+  });
+});
