@@ -76,6 +76,8 @@ const D_PACKETS = 0; // pair
 const D_BYTES = 2; // pair
 const D_SEQ_END = 4; // pair: highest seq+len seen, NaN before any
 const D_LAST_TIME = 6;
+/** The first SYN's time: later ones (retries, rare) go to `synTimes`. */
+const D_FIRST_SYN = 7;
 const D_STRIDE = 8;
 const W_MAX_INNER = 0; // pair
 const W_MAX_OUTER = 2; // pair
@@ -200,7 +202,13 @@ export class FlowTable {
   private readonly d: Float64Array;
   private readonly w: Uint32Array;
   private readonly retransPk: Int32Array; // EVIDENCE_PER_FLOW
-  private readonly synTimes: Float64Array; // SYN_TIMES
+  /**
+   * SYN_TIMES - 1 per row: the times of SYNs after the first. Neither this nor `retransPk`
+   * is cleared when a row is taken: only entries below the row's counts are read, so the
+   * pages of rows that never retry or retransmit are never touched and a full table keeps
+   * them out of memory.
+   */
+  private readonly synTimes: Float64Array;
   private free: number;
 
   constructor(capacity = 131072) {
@@ -225,7 +233,7 @@ export class FlowTable {
     this.d = new Float64Array(c * D_STRIDE);
     this.w = new Uint32Array(c * W_STRIDE);
     this.retransPk = new Int32Array(c * EVIDENCE_PER_FLOW);
-    this.synTimes = new Float64Array(c * SYN_TIMES);
+    this.synTimes = new Float64Array(c * (SYN_TIMES - 1));
     this.free = 0;
   }
 
@@ -335,8 +343,6 @@ export class FlowTable {
     const synAckOnly = f.l4 >= 0 && (f.tcpFlags & (TCP_SYN | TCP_ACK)) === (TCP_SYN | TCP_ACK);
     this.w[w + W_INITIATOR_IS_B] = synAckOnly ? (dir === 0 ? 1 : 0) : synOnly ? dir : dir;
     this.w[w + W_FIRST_PACKET] = number;
-    this.retransPk.fill(0, row * EVIDENCE_PER_FLOW, (row + 1) * EVIDENCE_PER_FLOW);
-    this.synTimes.fill(0, row * SYN_TIMES, (row + 1) * SYN_TIMES);
     if (this.size * 2 > this.buckets.length && this.buckets.length < this.maxBuckets) this.grow();
     const bucket = h & this.mask;
     this.chain[row] = this.buckets[bucket]!;
@@ -416,7 +422,8 @@ export class FlowTable {
     if ((flags & TCP_SYN) !== 0) {
       if ((flags & TCP_ACK) === 0) {
         const n = w[wr + W_SYN]!;
-        if (n < SYN_TIMES) this.synTimes[row * SYN_TIMES + n] = time;
+        if (n === 0) this.d[row * D_STRIDE + D_FIRST_SYN] = time;
+        else if (n < SYN_TIMES) this.synTimes[row * (SYN_TIMES - 1) + n - 1] = time;
         w[wr + W_SYN] = (n + 1) & 0xffff;
         if (n > 0) this.noteRetrans(row, dir, number, inner);
       } else w[wr + W_SYN_ACK] = (w[wr + W_SYN_ACK]! + 1) & 0xffff;
@@ -664,12 +671,10 @@ export class FlowTable {
     const synAck = this.wv(row, W_SYN_ACK);
     const rsts = wPair(W_RST);
     const retransPackets: number[] = [];
-    for (let e = 0; e < EVIDENCE_PER_FLOW; e++) {
-      const pk = this.retransPk[row * EVIDENCE_PER_FLOW + e]!;
-      if (pk) retransPackets.push(pk);
-    }
+    const retrans = this.wv(row, W_RETRANS) + this.wv(row, W_RETRANS + 1);
+    for (let e = 0; e < Math.min(retrans, EVIDENCE_PER_FLOW); e++) retransPackets.push(this.retransPk[row * EVIDENCE_PER_FLOW + e]!);
     const synTimes: number[] = [];
-    for (let e = 0; e < Math.min(syn, SYN_TIMES); e++) synTimes.push(this.synTimes[row * SYN_TIMES + e]!);
+    for (let e = 0; e < Math.min(syn, SYN_TIMES); e++) synTimes.push(e === 0 ? this.d[dr + D_FIRST_SYN]! : this.synTimes[row * (SYN_TIMES - 1) + e - 1]!);
     const handshake = this.handshake(row);
     const protoName = proto === 6 ? 'tcp' : proto === 17 ? 'udp' : proto === 1 ? 'icmp' : proto === 58 ? 'icmpv6' : `ip-proto-${proto}`;
     const hist: number[] = [];

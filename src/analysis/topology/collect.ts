@@ -66,7 +66,9 @@ interface State {
    * different flows interleave: checking the keys once against this row and counting on the
    * remembered entries replaces a lookup per counter. The keys are compared in full, so a
    * flow row the flow table reuses for another flow only misses once. Grown with the slots
-   * used, up to MEMO_MAX_SLOTS.
+   * used, up to MEMO_MAX_SLOTS; beyond that, flow directions share slots (row number modulo
+   * the slots): the memo holds the flows of the moment, not every row of a full flow table,
+   * and one that finds another's keys in its slot only looks its own up again.
    */
   memoKeys: Float64Array;
   memoEntries: Int32Array;
@@ -113,8 +115,12 @@ const SHAPE_VTEP = 4;
 const SHAPE_INNER = 8;
 const SHAPE_TUNNEL = 16;
 const SHAPE_KIND_SHIFT = 5;
-/** Both directions of the flow table's default 131072 rows (~30 MB when all are used). */
-const MEMO_MAX_SLOTS = 1 << 18;
+/**
+ * Both directions of 16384 flow rows (3.7 MB): more than the flows a node has going at once.
+ * One slot per direction of every row of the flow table's default 131072 would grow to
+ * 30 MB as the table fills, and with it the memory of a long capture.
+ */
+const MEMO_MAX_SLOTS = 1 << 15;
 
 /** Tunnel kinds kept in firstKinds (more are rare: each is a tunnel type and port). */
 const FIRST_KINDS = 8;
@@ -316,8 +322,8 @@ export const topologyCollector = defineAnalyzer<State, TopologyObservations>({
 
     let slot = ctx.flowRow >= 0 ? ctx.flowRow * 2 + ctx.flowDir : -1;
     if (slot >= s.memoSlots) {
-      if (slot < MEMO_MAX_SLOTS) growMemo(s, slot);
-      else slot = -1;
+      if (s.memoSlots < MEMO_MAX_SLOTS) growMemo(s, slot);
+      slot &= s.memoSlots - 1;
     }
     if (slot < 0 || !sameKeys(s.memoKeys, slot * MEMO_KEYS, now)) {
       countLookedUp(s, slot);

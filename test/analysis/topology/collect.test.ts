@@ -63,4 +63,26 @@ describe('topology collector', () => {
     const o = await observations(c);
     expect(o.tunnelKinds).toEqual([TUNNEL_VXLAN * 65536 + 8472, TUNNEL_VXLAN * 65536 + 4789, TUNNEL_GENEVE * 65536 + 6081]);
   });
+
+  it('keeps every count exact when more flows are going than its per-flow memo has slots', async () => {
+    // 20,000 flows from three nodes to a fourth, each seen twice: flow rows above the memo's
+    // 16,384 pairs of slots share them with rows of flows from another node.
+    const FLOWS = 20000;
+    const from = [node(1), node(2), node(3)];
+    const to = node(4);
+    const c = new Capture();
+    for (let pass = 0; pass < 2; pass++) {
+      for (let k = 0; k < FLOWS; k++) c.add(pass * 10 + k * 0.0001, vxlanTcp(from[k % 3]!, to, { sport: 1024 + k, dport: 80, seq: 1 + pass, ack: 1, flags: 'P.' }, 10));
+    }
+    const o = await observations(c);
+    for (let n = 0; n < 3; n++) {
+      const flows = Math.ceil((FLOWS - n) / 3);
+      const behind = o.podIpBehind.find((st) => st.a === ipNumber(`${from[n]!.pods}.10`) && st.b === ipNumber(from[n]!.ip));
+      expect(behind?.count).toBe(2 * flows);
+      const mac = o.l2Src.find((st) => st.a === macNumber(from[n]!.mac) && st.b === ipNumber(from[n]!.ip));
+      expect(mac?.count).toBe(2 * flows);
+    }
+    const fdb = o.fdbUse.filter((st) => st.a === ipNumber(to.ip)).map((st) => st.count);
+    expect(fdb.sort()).toEqual([0, 1, 2].map((n) => 2 * Math.ceil((FLOWS - n) / 3)).sort());
+  });
 });
