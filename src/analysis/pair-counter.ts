@@ -55,8 +55,12 @@ const NIL = -1;
 const INITIAL_ENTRIES = 64;
 /** 2^-32: multiplying by it is exact, as dividing by 2^32 is, and cheaper. */
 const INV_TWO_32 = 1 / 4294967296;
-/** Hint slots kept per counter (see addInputAt); callers beyond it fall back to the hash. */
-const MAX_HINTS = 1 << 20;
+/**
+ * Hint slots kept per counter (see addInputAt): slots beyond share one by their number
+ * modulo this, so the hints cover the flows of the moment in 128 KiB however many a long
+ * capture has had. A hint is checked against the key, so a shared one only costs a lookup.
+ */
+const MAX_HINTS = 1 << 15;
 
 /** Low and high 32-bit halves of a non-negative integer below 2^53 (MACs, IPs, packed keys) mixed into a hash. */
 function mixNumber(h: number, v: number): number {
@@ -131,11 +135,14 @@ export class PairCounter {
    * the last-entry check); -1 for none. Results are those of addInput either way.
    */
   addInputAt(slot: number): void {
-    if (slot < 0 || slot >= MAX_HINTS) {
+    if (slot < 0) {
       this.addInput();
       return;
     }
-    if (slot >= this.hints.length) this.growHints(slot);
+    if (slot >= this.hints.length) {
+      if (this.hints.length < MAX_HINTS) this.growHints(slot);
+      slot &= this.hints.length - 1;
+    }
     const hints = this.hints;
     const i = this.input;
     const d = this.d;
