@@ -31,7 +31,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { CaptureReader } from '../src/capture/reader.js';
 import { LINKTYPE, PcapWriter } from '../src/capture/writer.js';
 import { generateCapture, parseCount } from './generate.js';
-import type { CpuProfile } from './profile-top.js';
+import { insideMs, type CpuProfile } from './profile-top.js';
 
 const SHIFTS = [0, 0.25, -1.5, 3];
 const DROP_EVERY = 997;
@@ -110,19 +110,7 @@ async function runCli(entry: string, args: string[], nodeArgs: string[], scratch
 
 /** Milliseconds the profile spent inside `correlate()` (src/correlate/correlate), callees included. */
 function correlateMs(p: CpuProfile): number {
-  const byId = new Map(p.nodes.map((n) => [n.id, n]));
-  const inside = new Set<number>();
-  const mark = (id: number): void => {
-    if (inside.has(id)) return;
-    inside.add(id);
-    for (const c of byId.get(id)?.children ?? []) mark(c);
-  };
-  for (const n of p.nodes) if (n.callFrame.functionName === 'correlate' && /\/correlate\/correlate\.(js|ts)$/.test(n.callFrame.url)) mark(n.id);
-  const samples = p.samples ?? [];
-  const deltas = p.timeDeltas ?? [];
-  let us = 0;
-  for (let i = 0; i < samples.length; i++) if (inside.has(samples[i]!)) us += Math.max(0, deltas[i] ?? 0);
-  return us / 1000;
+  return insideMs(p, 'correlate', /\/correlate\/correlate\.(js|ts)$/);
 }
 
 /** The newest modification time among the files under `dir` (recursively). */

@@ -1,12 +1,14 @@
 /**
  * The heaviest frames of a V8 CPU profile (`node --cpu-prof`) by self time.
  *
- *   node --import tsx bench/profile-top.ts FILE.cpuprofile [--top N] [--markdown] [--by-file]
+ *   node --import tsx bench/profile-top.ts FILE.cpuprofile [--top N] [--markdown] [--by-file] [--inside FUNCTION]
  *
  * Self time is what the sampler saw executing in the frame itself (not in its
  * callees), from each sample's time delta; frames are merged by function, file
  * and line, so one function reached by several paths is one row (--by-file: one row per
  * file). Compiled frames are shown at their TypeScript source when dist/ has source maps.
+ * --inside prints instead the time spent inside one function, callees included (the
+ * correlation stage: `--inside correlate` on a profile of `node dist/src/cli.js read A B`).
  */
 import { readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -172,6 +174,23 @@ export function topFrames(p: CpuProfile, n: number, root = process.cwd(), byFile
   return { rows: rows.slice(0, n), totalMs: total };
 }
 
+/** Milliseconds of samples taken inside a frame of function `name` (its file matching `url`), callees included. */
+export function insideMs(p: CpuProfile, name: string, url: RegExp = /./): number {
+  const byId = new Map(p.nodes.map((n) => [n.id, n]));
+  const inside = new Set<number>();
+  const mark = (id: number): void => {
+    if (inside.has(id)) return;
+    inside.add(id);
+    for (const c of byId.get(id)?.children ?? []) mark(c);
+  };
+  for (const n of p.nodes) if (n.callFrame.functionName === name && url.test(n.callFrame.url)) mark(n.id);
+  const samples = p.samples ?? [];
+  const deltas = p.timeDeltas ?? [];
+  let us = 0;
+  for (let i = 0; i < samples.length; i++) if (inside.has(samples[i]!)) us += Math.max(0, deltas[i] ?? 0);
+  return us / 1000;
+}
+
 export function formatTop(t: { rows: FrameRow[]; totalMs: number }, markdown: boolean): string {
   if (markdown) {
     const lines = ['| # | self ms | self % | function | where |', '| ---: | ---: | ---: | --- | --- |'];
@@ -188,14 +207,21 @@ export function formatTop(t: { rows: FrameRow[]; totalMs: number }, markdown: bo
 }
 
 function main(argv: string[]): void {
-  const file = argv.find((a, i) => !a.startsWith('--') && argv[i - 1] !== '--top');
+  const file = argv.find((a, i) => !a.startsWith('--') && argv[i - 1] !== '--top' && argv[i - 1] !== '--inside');
   if (!file) {
-    process.stderr.write('usage: bench/profile-top.ts FILE.cpuprofile [--top N] [--markdown]\n');
+    process.stderr.write('usage: bench/profile-top.ts FILE.cpuprofile [--top N] [--markdown] [--by-file] [--inside FUNCTION]\n');
     process.exit(2);
   }
   const ti = argv.indexOf('--top');
   const n = ti >= 0 ? Number(argv[ti + 1]) : 15;
   const prof = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
+  const ii = argv.indexOf('--inside');
+  if (ii >= 0) {
+    const name = argv[ii + 1] ?? '';
+    const total = (prof.timeDeltas ?? []).reduce((a, d) => a + Math.max(0, d), 0) / 1000;
+    process.stdout.write(`inside ${name}(): ${insideMs(prof, name).toFixed(0)} ms of ${total.toFixed(0)} ms sampled\n`);
+    return;
+  }
   process.stdout.write(formatTop(topFrames(prof, n, process.cwd(), argv.includes('--by-file')), argv.includes('--markdown')));
 }
 
