@@ -38,6 +38,7 @@ function lossCode(place: LossPlace, last: ChainStep, miss: ChainStep): number {
 }
 
 interface Reach {
+  mask: number;
   n: number;
   maxSize: number;
 }
@@ -87,6 +88,8 @@ export class LossCollector {
    * keeps its entry only when it had losses.
    */
   private readonly reached: Array<Map<number, Reach> | undefined> = [];
+  /** By flow, its entry in `reached` the last packet counted on: a flow's packets mostly reach the same steps. */
+  private readonly lastReach: Array<Reach | undefined> = [];
   /** Flows with at least one lost packet. */
   private lossy = new Uint8Array(1024);
   private readonly podCidrNodes: Set<string>;
@@ -146,17 +149,20 @@ export class LossCollector {
       return miss ? chain.indexOf(miss) : -1;
     }
     if (chain.length < 2 || maxPos < 0) return -1;
-    let byMask = this.reached[flow];
-    if (!byMask) {
-      while (this.reached.length < flow) this.reached.push(undefined);
-      this.reached[flow] = byMask = new Map();
+    let r = this.lastReach[flow];
+    if (r === undefined || r.mask !== mask) {
+      let byMask = this.reached[flow];
+      if (!byMask) {
+        while (this.reached.length < flow) this.reached.push(undefined);
+        this.reached[flow] = byMask = new Map();
+      }
+      r = byMask.get(mask);
+      if (!r) byMask.set(mask, (r = { mask, n: 0, maxSize: size }));
+      while (this.lastReach.length < flow) this.lastReach.push(undefined);
+      this.lastReach[flow] = r;
     }
-    const r = byMask.get(mask);
-    if (!r) byMask.set(mask, { n: 1, maxSize: size });
-    else {
-      r.n++;
-      if (size > r.maxSize) r.maxSize = size;
-    }
+    r.n++;
+    if (size > r.maxSize) r.maxSize = size;
     if (maxPos === chain.length - 1) return -1;
     const miss = chain[maxPos + 1]!;
     const w = this.window[miss.capture]!;
@@ -211,6 +217,7 @@ export class LossCollector {
   retire(flow: number): boolean {
     if (this.lossy[flow] === 1) return false;
     this.reached[flow] = undefined;
+    this.lastReach[flow] = undefined;
     return true;
   }
 

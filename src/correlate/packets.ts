@@ -103,23 +103,23 @@ function withSharedKey(qs: readonly number[], key: Uint32Array, arrays: Arrays):
   let cap = 16;
   while (cap < qs.length * 2) cap *= 2;
   const mask = cap - 1;
-  const slotKey = arrays.uint32('p.natSlotKey', cap);
-  // 0: empty, 1: one holder, 2: several.
-  const held = arrays.uint8('p.natHeld', cap).fill(0);
-  const slot = (k: number): number => {
+  // Per slot the key and how many hold it (0 empty, 1, 2 for several), side by side so a
+  // probe reads one cache line; each member's slot is kept for the second pass.
+  const slots = arrays.uint32('p.natSlots', cap * 2).fill(0);
+  const slotOf = arrays.int32('p.natSlotOf', qs.length);
+  for (let x = 0; x < qs.length; x++) {
+    const k = key[qs[x]!]!;
     let h = (Math.imul(k, 0x9e3779b1) >>> 0) & mask;
-    while (held[h] !== 0 && slotKey[h] !== k) h = (h + 1) & mask;
-    return h;
-  };
-  for (const q of qs) {
-    const k = key[q]!;
-    const h = slot(k);
-    if (held[h] === 0) {
-      held[h] = 1;
-      slotKey[h] = k;
-    } else held[h] = 2;
+    while (slots[2 * h + 1] !== 0 && slots[2 * h] !== k) h = (h + 1) & mask;
+    if (slots[2 * h + 1] === 0) {
+      slots[2 * h] = k;
+      slots[2 * h + 1] = 1;
+    } else slots[2 * h + 1] = 2;
+    slotOf[x] = h;
   }
-  return qs.filter((q) => held[slot(key[q]!)] === 2);
+  const shared: number[] = [];
+  for (let x = 0; x < qs.length; x++) if (slots[2 * slotOf[x]! + 1] === 2) shared.push(qs[x]!);
+  return shared;
 }
 
 /**
