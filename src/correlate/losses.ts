@@ -1,5 +1,6 @@
 import { v4String } from '../analysis/addr.js';
 import type { Topology } from '../analysis/topology/types.js';
+import { IdSet, putAt } from './by-id.js';
 import { flowLabel } from './describe.js';
 import { stepOf, type ChainStep, type FlowEnds } from './expect.js';
 import type { Joined } from './match.js';
@@ -91,7 +92,7 @@ export class LossCollector {
   /** By flow, its entry in `reached` the last packet counted on: a flow's packets mostly reach the same steps. */
   private readonly lastReach: Array<Reach | undefined> = [];
   /** Flows with at least one lost packet. */
-  private lossy = new Uint8Array(1024);
+  private readonly lossy = new IdSet();
   private readonly podCidrNodes: Set<string>;
   private j!: Joined;
 
@@ -153,13 +154,11 @@ export class LossCollector {
     if (r === undefined || r.mask !== mask) {
       let byMask = this.reached[flow];
       if (!byMask) {
-        while (this.reached.length < flow) this.reached.push(undefined);
-        this.reached[flow] = byMask = new Map();
+        putAt(this.reached, flow, (byMask = new Map()));
       }
       r = byMask.get(mask);
       if (!r) byMask.set(mask, (r = { mask, n: 0, maxSize: size }));
-      while (this.lastReach.length < flow) this.lastReach.push(undefined);
-      this.lastReach[flow] = r;
+      putAt(this.lastReach, flow, r);
     }
     r.n++;
     if (size > r.maxSize) r.maxSize = size;
@@ -201,12 +200,7 @@ export class LossCollector {
     const dn = this.chains[flow]!.ends.dstNode;
     if (dn) a.dstNodes.add(dn);
     if (t.tunnel[i] !== 0) a.outerDsts.add(t.outerDst[i]!);
-    if (flow >= this.lossy.length) {
-      const grown = new Uint8Array(Math.max(flow + 1, this.lossy.length * 2));
-      grown.set(this.lossy);
-      this.lossy = grown;
-    }
-    this.lossy[flow] = 1;
+    this.lossy.add(flow);
     this.sink.lost(flow, last.capture, miss ? miss.capture : -1);
   }
 
@@ -215,9 +209,9 @@ export class LossCollector {
    * Returns whether the flow can be let go (it had no losses).
    */
   retire(flow: number): boolean {
-    if (this.lossy[flow] === 1) return false;
-    this.reached[flow] = undefined;
-    this.lastReach[flow] = undefined;
+    if (this.lossy.has(flow)) return false;
+    putAt(this.reached, flow, undefined);
+    putAt(this.lastReach, flow, undefined);
     return true;
   }
 

@@ -68,9 +68,9 @@ export function buildPackets(j: Joined, offsets: Array<number | null>, window = 
       const key = natAt[shared[a]!]!;
       while (b < shared.length && natAt[shared[b]!] === key) b++;
       if (b - a > 1) {
-        const run = Int32Array.from(shared.slice(a, b));
+        const run = shared.subarray(a, b);
         const before = new Set(Array.from(run, (q) => pktOf[q]!));
-        const next = cluster(j, run, 0, run.length, instTime, stamp, pktOf, count, NAT_WINDOW);
+        const next = cluster(j, shared, a, b, instTime, stamp, pktOf, count, NAT_WINDOW);
         const after = new Set(Array.from(run, (q) => pktOf[q]!));
         natJoined += Math.max(0, before.size - after.size);
         count = next;
@@ -99,7 +99,7 @@ export function buildPackets(j: Joined, offsets: Array<number | null>, window = 
 }
 
 /** The members of `qs` whose `key` another member also has, in their order (an open-addressing count table). */
-function withSharedKey(qs: readonly number[], key: Uint32Array, arrays: Arrays): number[] {
+function withSharedKey(qs: readonly number[], key: Uint32Array, arrays: Arrays): Int32Array {
   let cap = 16;
   while (cap < qs.length * 2) cap *= 2;
   const mask = cap - 1;
@@ -119,7 +119,7 @@ function withSharedKey(qs: readonly number[], key: Uint32Array, arrays: Arrays):
   }
   const shared: number[] = [];
   for (let x = 0; x < qs.length; x++) if (slots[2 * slotOf[x]! + 1] === 2) shared.push(qs[x]!);
-  return shared;
+  return Int32Array.from(shared);
 }
 
 /**
@@ -162,7 +162,7 @@ function payloadOf(j: Joined, q: number): number {
 function clusterGroup(j: Joined, order: Int32Array, from: number, to: number, instTime: Float64Array, stamp: Int32Array, pktOf: Int32Array, count: number, window: number): number {
   const size = to - from;
   if (size <= 2 || size > PAYLOAD_SPLIT_MAX || onePayload(j, order, from, to)) return cluster(j, order, from, to, instTime, stamp, pktOf, count, window);
-  const group = Array.from(order.subarray(from, to));
+  const group = order.subarray(from, to);
   const known = group.filter((q) => payloadOf(j, q) !== 0);
   const unknown = group.filter((q) => payloadOf(j, q) === 0);
   known.sort((x, y) => payloadOf(j, x) - payloadOf(j, y) || instTime[x]! - instTime[y]!);
@@ -170,8 +170,7 @@ function clusterGroup(j: Joined, order: Int32Array, from: number, to: number, in
   for (let a = 0; a < known.length; ) {
     let b = a + 1;
     while (b < known.length && payloadOf(j, known[b]!) === payloadOf(j, known[a]!)) b++;
-    const run = Int32Array.from(known.slice(a, b));
-    count = cluster(j, run, 0, run.length, instTime, stamp, pktOf, count, window);
+    count = cluster(j, known, a, b, instTime, stamp, pktOf, count, window);
     a = b;
   }
   const start: number[] = [];

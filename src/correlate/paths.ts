@@ -1,3 +1,4 @@
+import { IdSet, putAt } from './by-id.js';
 import { encapOf } from './describe.js';
 import type { Joined } from './match.js';
 import type { Encapsulation, FlowKey, FlowPath, Hop, Segment } from './types.js';
@@ -69,8 +70,8 @@ export class PathBuilder {
   private readonly activeById: Array<FlowAcc | undefined> = [];
   /** Retired flows that rank among the reported ones (at most KEPT). */
   private readonly kept = new Map<number, FlowAcc>();
-  /** One bit per flow id that had a packet: flows counted once however often retired. */
-  private seenFlows = new Uint8Array(1024);
+  /** Flow ids that had a packet: flows counted once however often retired. */
+  private readonly seenFlows = new IdSet();
   private distinct = 0;
   private order = new Int32Array(64);
   private seen = new Int32Array(64);
@@ -89,21 +90,10 @@ export class PathBuilder {
     if (a) this.kept.delete(flow);
     else {
       a = { flow, packets: 0, lastSeen: 0, lost: 0, lostBySegment: new Map(), index: null, hops: [], near: [], far: null };
-      const byte = flow >>> 3;
-      if (byte >= this.seenFlows.length) {
-        const grown = new Uint8Array(Math.max(byte + 1, this.seenFlows.length * 2));
-        grown.set(this.seenFlows);
-        this.seenFlows = grown;
-      }
-      const bit = 1 << (flow & 7);
-      if ((this.seenFlows[byte]! & bit) === 0) {
-        this.seenFlows[byte]! |= bit;
-        this.distinct++;
-      }
+      if (this.seenFlows.add(flow)) this.distinct++;
     }
     this.active.set(flow, a);
-    while (this.activeById.length < flow) this.activeById.push(undefined);
-    this.activeById[flow] = a;
+    putAt(this.activeById, flow, a);
     return a;
   }
 
@@ -180,7 +170,7 @@ export class PathBuilder {
     for (const [f, a] of this.active) {
       if (a.lastSeen >= before) continue;
       this.active.delete(f);
-      this.activeById[f] = undefined;
+      putAt(this.activeById, f, undefined);
       if (this.kept.size < KEPT) {
         this.kept.set(f, a);
         continue;
@@ -258,8 +248,7 @@ function addSeg(a: FlowAcc, from: number, to: number, d: number): SegAcc {
   if (from < SMALL && to < SMALL) {
     // Holes would make the array sparse (a dictionary): fill up to the slot.
     const at = from * SMALL + to;
-    while (a.near.length < at) a.near.push(undefined);
-    a.near[at] = sg;
+    putAt(a.near, at, sg);
   } else (a.far ??= new Map()).set(segKey(from, to), sg);
   return sg;
 }
