@@ -12,8 +12,8 @@
  * capture, cluster state) in chunks loaded on demand, their packages with them: ink,
  * react and the rest of the terminal UI's dependency tree (about 530 files when loaded
  * from node_modules) are bundled into the UI's chunks, yaml into the cluster-state chunk.
- * Only the native `cap` module stays in node_modules. The analysis worker is a second
- * entry point, the terminal UI a third (dist/bundle/tui.js, which the benchmark loads):
+ * Only the native `cap` module stays in node_modules. The analysis worker and the correlation's
+ * slice worker are further entry points, the terminal UI another (dist/bundle/tui.js, which the benchmark loads):
  * every `new URL('<relative path>', import.meta.url)` is rewritten for the bundle's flat
  * directory, to the bundled entry or to the file under dist/ it named.
  */
@@ -25,7 +25,7 @@ const root = dirname(dirname(fileURLToPath(import.meta.url)));
 const dist = join(root, 'dist');
 const out = join(dist, 'bundle');
 const staging = join(dist, 'bundle.tmp');
-const entries = { cli: join(dist, 'src/cli.js'), worker: join(dist, 'src/analysis/worker.js'), tui: join(dist, 'src/tui/index.js') };
+const entries = { cli: join(dist, 'src/cli.js'), worker: join(dist, 'src/analysis/worker.js'), slices: join(dist, 'src/correlate/slice-worker.js'), tui: join(dist, 'src/tui/index.js') };
 
 let esbuild;
 try {

@@ -7,13 +7,18 @@
  * the caller fills it.
  */
 export class ArrayPool {
-  private readonly buffers = new Map<string, ArrayBuffer>();
+  private readonly buffers = new Map<string, ArrayBufferLike>();
 
-  private buffer(name: string, bytes: number): ArrayBuffer {
+  /** `shared`: the buffers are SharedArrayBuffers, so views posted to another thread see the same memory. */
+  constructor(private readonly shared = false) {}
+
+  /** At least `bytes` bytes under `name` (a multiple of 8 long). */
+  buffer(name: string, bytes: number): ArrayBufferLike {
     let b = this.buffers.get(name);
     if (!b || b.byteLength < bytes) {
       // A quarter more than asked: slices vary in size, growing by little each time would reallocate often.
-      b = new ArrayBuffer(Math.max(bytes + (bytes >>> 2), 1024) & ~7);
+      const size = Math.max(bytes + (bytes >>> 2), 1024) & ~7;
+      b = this.shared ? new SharedArrayBuffer(size) : new ArrayBuffer(size);
       this.buffers.set(name, b);
     }
     return b;

@@ -3,17 +3,19 @@ import type { FlowSummary } from '../analysis/flow-table.js';
 import type { CaptureSummary } from '../analysis/model.js';
 import type { Topology } from '../analysis/topology/types.js';
 import type { NodeState } from '../nodestate/types.js';
-import { ArrayPool, FRESH, type Arrays } from './array-pool.js';
+import { ArrayPool } from './array-pool.js';
 import { estimateClocks } from './clock.js';
 import { NodeLocator } from './expect.js';
 import { FlowRegistry } from './flow-registry.js';
 import { INSTANCE_SPAN, join, type Joined } from './match.js';
+import { tunnelledFlows, type SliceParams } from './slices.js';
+import { openSlices, type SliceMode } from './threaded-slices.js';
 import { buildPackets, MATCH_WINDOW, type Packets } from './packets.js';
 import { PathBuilder } from './paths.js';
 import { guessPoints, nodeStatePodCidrs, settlePoints, type PointGuess } from './points.js';
 import { LossCollector } from './losses.js';
 import { DEFAULT_SIGHTING_LIMIT, SightingCollector, type SightingStore } from './sightings.js';
-import { readPrefix, WindowCursor } from './stream.js';
+import { readPrefix } from './stream.js';
 import { TraceRecorder } from './trace.js';
 import type { TracedFrames } from './trace-frames.js';
 import type { CapturePoint, Correlation } from './types.js';
@@ -36,6 +38,8 @@ export interface CorrelateInput {
   sliceRows?: number;
   /** Seconds the first slice covers (later slices adapt to `sliceRows`). */
   slice?: number;
+  /** Where the stream's slices are cut (see openSlices): `auto` unless a test pins it. */
+  slices?: SliceMode;
   /** Seconds without a packet after which a flow's path is summed up and, unless it ranks among the reported ones, let go. */
   idle?: number;
 }
@@ -56,28 +60,6 @@ export const FLOW_IDLE = 2;
 const MAX_ERROR_MARGIN = 5;
 const MIN_SLICE = 0.25;
 const MAX_SLICE = 3600;
-
-/** Per flow of a joined slice: whether any of its sightings was encapsulated. */
-function tunnelledFlows(j: Joined, arrays: Arrays = FRESH): Uint8Array {
-  const out = arrays.uint8('c.tunnelled', j.flows).fill(0);
-  for (let g = 0; g < j.total; g++) {
-    const c = j.capOf[g]!;
-    if (j.tables[c]!.tunnel[g - j.base[c]!] !== 0) out[j.groupFlow[j.groupOf[g]!]!] = 1;
-  }
-  return out;
-}
-
-/** Sightings of instance q are members[first[q] .. first[q+1]). */
-function instanceMembers(j: Joined, arrays: Arrays): Int32Array {
-  const first = arrays.int32('c.instFirst', j.instances + 1);
-  let q = 0;
-  for (let m = 0; m < j.total; m++) {
-    const inst = j.instOf[j.members[m]!]!;
-    while (q <= inst) first[q++] = m;
-  }
-  while (q <= j.instances) first[q++] = j.total;
-  return first;
-}
 
 /**
  * Follow every packet across the captures. The clock offsets and what each capture point
@@ -122,28 +104,31 @@ export function correlate(input: CorrelateInput): Correlation {
   const maxError = Math.min(MAX_ERROR_MARGIN, Math.max(0, ...clocks.error.map((e) => e ?? 0)));
   const before = matchWindow + maxError;
   const after = matchWindow + INSTANCE_SPAN + maxError;
-  const cursors = stores.map((s, c) => new WindowCursor(s, offsets[c]!, REORDER_SLACK));
-  const rows: number[] = [];
-  const times: number[] = [];
   // Every slice also joins its margins: one much shorter than them would join each sighting many times over.
   const minSlice = input.slice ?? Math.max(MIN_SLICE, before + after);
-  let sliceLength = input.slice ?? firstSlice(rate, budget, before + after + REORDER_SLACK, minSlice);
-  let from = Math.min(...cursors.map((k) => k.peek()));
+  const params: SliceParams = {
+    offsets,
+    matchWindow,
+    before,
+    after,
+    reorder: REORDER_SLACK,
+    budget,
+    first: input.slice ?? firstSlice(rate, budget, before + after + REORDER_SLACK, minSlice),
+    minSlice,
+    maxSlice: MAX_SLICE,
+  };
+  const slices = openSlices(stores, params, pool, input.slices);
+  const rows: number[] = [];
+  const times: number[] = [];
   try {
-    while (from < Infinity) {
-      const to = from + sliceLength;
-      const tables = cursors.map((k) => k.window(from - before, to + after));
-      const j = join(tables, pool);
-      const packets = buildPackets(j, offsets, matchWindow, pool);
-      const instFirst = instanceMembers(j, pool);
-      const tunnelled = tunnelledFlows(j, pool);
+    for (let s = slices.next(); s !== null; s = slices.next()) {
+      const { from, to, j, packets, instFirst, tunnelled } = s;
+      const tables = j.tables;
       const flowId = pool.int32('c.flowId', j.flows).fill(-1);
-      let later = false;
       for (let p = 0; p < packets.count; p++) {
         const head = packets.list[packets.start[p]!]!;
         const first = packets.instTime[head]!;
         // Each packet is judged by the slice it starts in.
-        if (first >= to) later = true;
         if (first < from || first >= to) continue;
         rows.length = 0;
         times.length = 0;
@@ -174,14 +159,9 @@ export function correlate(input: CorrelateInput): Correlation {
         if (trace) trace.packet(flow, rows, times, first, missed, j);
       }
       for (const f of paths.retire(from - idle)) if (losses.retire(f)) flows.release(f);
-      const held = j.total;
-      if (held > budget && sliceLength > minSlice) sliceLength = Math.max(minSlice, sliceLength / 2);
-      else if (held < budget / 4 && sliceLength < MAX_SLICE) sliceLength = Math.min(MAX_SLICE, sliceLength * 2);
-      // Nothing held starts at or after the slice's end: skip ahead to the next sighting.
-      from = later ? to : Math.max(to, Math.min(...cursors.map((k) => k.peek())));
     }
   } finally {
-    for (const k of cursors) k.close();
+    slices.close();
   }
 
   const built = paths.build();

@@ -40,6 +40,12 @@ export interface Joined {
 /** An `any` capture's sightings of one packet come within this of each other. */
 export const INSTANCE_SPAN = 0.5;
 
+function grown<T extends Int32Array | Uint32Array>(a: T, n: number): T {
+  const b = new (a.constructor as new (n: number) => T)(n);
+  b.set(a);
+  return b;
+}
+
 function pow2(n: number): number {
   let m = 1024;
   while (m < n) m *= 2;
@@ -137,40 +143,52 @@ export function join(tables: SightingTable[], arrays: Arrays = FRESH): Joined {
     }
   }
 
-  // Flow directions: a hash of (src, dst, ports, proto), checked against the flow's first row.
+  // Flow directions: open addressing on a hash of (src, dst, ports, proto). Each flow's words
+  // are kept by flow id, so a probe compares against a few cached words instead of reaching
+  // back into the columns at the flow's first row (a cache miss per group).
   const groupFlow = arrays.int32('j.groupFlow', groups);
-  const flowIds = new Map<number, number | number[]>();
-  const flowHeadList: number[] = [];
-  const same = (g: number, h: number): boolean => {
-    const tc = tables[capOf[g]!]!;
-    const ti = g - base[capOf[g]!]!;
-    const uc = tables[capOf[h]!]!;
-    const ui = h - base[capOf[h]!]!;
-    return tc.src[ti] === uc.src[ui] && tc.dst[ti] === uc.dst[ui] && tc.ports[ti] === uc.ports[ui] && tc.proto[ti] === uc.proto[ui];
-  };
   const words = new Uint32Array(4);
+  let flowWords = new Uint32Array(4096);
+  let flowHead = new Int32Array(1024);
+  let flowSlots = new Int32Array(2048);
+  let flows = 0;
   for (let k = 0; k < groups; k++) {
     const g = members[groupStart[k]!]!;
     const c = capOf[g]!;
     const t = tables[c]!;
     const i = g - base[c]!;
-    words[0] = t.src[i]!;
-    words[1] = t.dst[i]!;
-    words[2] = t.ports[i]!;
-    words[3] = t.proto[i]!;
-    const h = hashWords(words, 0, 4, 0x2545f491);
-    const hit = flowIds.get(h);
+    const src = (words[0] = t.src[i]!);
+    const dst = (words[1] = t.dst[i]!);
+    const ports = (words[2] = t.ports[i]!);
+    const proto = (words[3] = t.proto[i]!);
+    let mask = flowSlots.length - 1;
+    let s = hashWords(words, 0, 4, 0x2545f491) & mask;
     let f = -1;
-    if (typeof hit === 'number') {
-      if (same(flowHeadList[hit]!, g)) f = hit;
-    } else if (hit) {
-      for (const x of hit) if (same(flowHeadList[x]!, g)) f = x;
+    for (let v = flowSlots[s]!; v !== 0; s = (s + 1) & mask, v = flowSlots[s]!) {
+      const o = (v - 1) * 4;
+      if (flowWords[o] === src && flowWords[o + 1] === dst && flowWords[o + 2] === ports && flowWords[o + 3] === proto) {
+        f = v - 1;
+        break;
+      }
     }
     if (f < 0) {
-      f = flowHeadList.length;
-      flowHeadList.push(g);
-      if (hit === undefined) flowIds.set(h, f);
-      else flowIds.set(h, typeof hit === 'number' ? [hit, f] : [...hit, f]);
+      f = flows++;
+      if (flows > flowHead.length) {
+        flowHead = grown(flowHead, flowHead.length * 2);
+        flowWords = grown(flowWords, flowWords.length * 2);
+      }
+      flowHead[f] = g;
+      flowWords.set(words, f * 4);
+      // Half full at most: probes stay short.
+      if (flows * 2 > flowSlots.length) {
+        flowSlots = new Int32Array(flowSlots.length * 2);
+        mask = flowSlots.length - 1;
+        for (let x = 0; x < flows; x++) {
+          let h = hashWords(flowWords, x * 4, x * 4 + 4, 0x2545f491) & mask;
+          while (flowSlots[h] !== 0) h = (h + 1) & mask;
+          flowSlots[h] = x + 1;
+        }
+      } else flowSlots[s] = f + 1;
     }
     groupFlow[k] = f;
   }
@@ -191,7 +209,7 @@ export function join(tables: SightingTable[], arrays: Arrays = FRESH): Joined {
     instT1: instT1.subarray(0, instances),
     instHead: instHead.subarray(0, instances),
     groupFlow,
-    flows: flowHeadList.length,
-    flowHead: Int32Array.from(flowHeadList),
+    flows,
+    flowHead: flowHead.subarray(0, flows),
   };
 }

@@ -77,7 +77,7 @@ const MAX_INTERFACES = 64;
 export type Columns = Omit<SightingTable, 'capture' | 'count' | 'truncated' | 'limit'>;
 
 /** Column order and element sizes: the chunk layout, one column after the other. */
-const LAYOUT: ReadonlyArray<[keyof Columns, new (b: ArrayBuffer, off: number, n: number) => Uint32Array | Float64Array | Int32Array | Uint16Array | Uint8Array, number]> = [
+const LAYOUT: ReadonlyArray<[keyof Columns, new (b: ArrayBufferLike, off: number, n: number) => Uint32Array | Float64Array | Int32Array | Uint16Array | Uint8Array, number]> = [
   ['time', Float64Array, 8],
   ['keyHi', Uint32Array, 4],
   ['keyLo', Uint32Array, 4],
@@ -110,7 +110,7 @@ export function chunkBytes(rows: number): number {
 }
 
 /** Column views over one chunk buffer of `rows` rows. */
-export function chunkColumns(buf: ArrayBuffer, rows: number): Columns {
+export function chunkColumns(buf: ArrayBufferLike, rows: number): Columns {
   const out = {} as Record<keyof Columns, unknown>;
   let off = 0;
   for (const [name, Ctor, width] of LAYOUT) {

@@ -1,0 +1,133 @@
+import { FRESH, type ArrayPool, type Arrays } from './array-pool.js';
+import { join, type Joined } from './match.js';
+import { buildPackets, type Packets } from './packets.js';
+import { chunkBytes, chunkColumns, copyRows, type SightingStore, type SightingTable } from './sightings.js';
+import { WindowCursor } from './stream.js';
+
+/**
+ * One step of the correlation's stream: the sightings of every capture whose corrected
+ * time falls in [from, to) plus the match window's margins, joined into packets. The
+ * packets that start inside [from, to) are the slice's to follow; the others belong to
+ * the slices before or after it.
+ */
+export interface Slice {
+  from: number;
+  to: number;
+  j: Joined;
+  packets: Packets;
+  /** Sightings of instance q are j.members[instFirst[q] .. instFirst[q+1]). */
+  instFirst: Int32Array;
+  /** Per flow id of the join: 1 when any of its sightings was encapsulated. */
+  tunnelled: Uint8Array;
+}
+
+/** How the stream is cut: fixed once the clocks are known, before the first slice. */
+export interface SliceParams {
+  /** Per capture, seconds added to its times to put them on the reference clock. */
+  offsets: number[];
+  matchWindow: number;
+  /** Margins joined before and after every slice (seconds). */
+  before: number;
+  after: number;
+  /** Seconds a capture's rows may come out of time order. */
+  reorder: number;
+  /** Sightings (all captures) a slice aims to hold. */
+  budget: number;
+  /** Seconds of the first slice, the shortest and the longest. */
+  first: number;
+  minSlice: number;
+  maxSlice: number;
+}
+
+/** Slices in time order; a slice is valid until the next call. */
+export interface SliceSource {
+  next(): Slice | null;
+  close(): void;
+}
+
+/** Per flow of a joined slice: whether any of its sightings was encapsulated. */
+export function tunnelledFlows(j: Joined, arrays: Arrays = FRESH): Uint8Array {
+  const out = arrays.uint8('c.tunnelled', j.flows).fill(0);
+  for (let g = 0; g < j.total; g++) {
+    const c = j.capOf[g]!;
+    if (j.tables[c]!.tunnel[g - j.base[c]!] !== 0) out[j.groupFlow[j.groupOf[g]!]!] = 1;
+  }
+  return out;
+}
+
+/** Sightings of instance q are members[first[q] .. first[q+1]). */
+export function instanceMembers(j: Joined, arrays: Arrays): Int32Array {
+  const first = arrays.int32('c.instFirst', j.instances + 1);
+  let q = 0;
+  for (let m = 0; m < j.total; m++) {
+    const inst = j.instOf[j.members[m]!]!;
+    while (q <= inst) first[q++] = m;
+  }
+  while (q <= j.instances) first[q++] = j.total;
+  return first;
+}
+
+/**
+ * Cuts the captures' sightings into slices in the calling thread. Each slice's length
+ * adapts to the rows the last one held. With `copyTables`, a slice's sighting windows are
+ * copied into the pool (whose buffers may be shared with another thread) instead of being
+ * the cursors' own columns, which the next slice rewrites.
+ */
+export class InlineSlices implements SliceSource {
+  private readonly cursors: WindowCursor[];
+  private from: number;
+  private length: number;
+
+  constructor(
+    stores: SightingStore[],
+    private readonly params: SliceParams,
+    private readonly pool: () => ArrayPool,
+    private readonly copyTables = false,
+  ) {
+    this.cursors = stores.map((s, c) => new WindowCursor(s, params.offsets[c]!, params.reorder));
+    this.length = params.first;
+    this.from = this.earliest();
+  }
+
+  private earliest(): number {
+    let t = Infinity;
+    for (const k of this.cursors) t = Math.min(t, k.peek());
+    return t;
+  }
+
+  next(): Slice | null {
+    const p = this.params;
+    const from = this.from;
+    if (from === Infinity) return null;
+    const to = from + this.length;
+    const pool = this.pool();
+    let tables = this.cursors.map((k) => k.window(from - p.before, to + p.after));
+    if (this.copyTables) tables = tables.map((t, c) => copyTable(t, c, pool));
+    const j = join(tables, pool);
+    const packets = buildPackets(j, p.offsets, p.matchWindow, pool);
+    const instFirst = instanceMembers(j, pool);
+    const tunnelled = tunnelledFlows(j, pool);
+    // Whether a packet of the joined rows starts at or after the slice's end.
+    let later = false;
+    for (let x = 0; x < packets.count && !later; x++) later = packets.instTime[packets.list[packets.start[x]!]!]! >= to;
+    const held = j.total;
+    if (held > p.budget && this.length > p.minSlice) this.length = Math.max(p.minSlice, this.length / 2);
+    else if (held < p.budget / 4 && this.length < p.maxSlice) this.length = Math.min(p.maxSlice, this.length * 2);
+    // Nothing held starts at or after the slice's end: skip ahead to the next sighting.
+    this.from = later ? to : Math.max(to, this.earliest());
+    return { from, to, j, packets, instFirst, tunnelled };
+  }
+
+  close(): void {
+    for (const k of this.cursors) k.close();
+  }
+}
+
+function copyTable(t: SightingTable, c: number, pool: ArrayPool): SightingTable {
+  const rows = Math.max(8, Math.ceil(t.count / 8) * 8);
+  const cols = chunkColumns(pool.buffer(`w.${c}`, chunkBytes(rows)), rows);
+  copyRows(t, 0, t.count, cols, 0);
+  const out = { capture: t.capture, count: t.count, truncated: t.truncated, limit: t.limit } as SightingTable;
+  for (const k of Object.keys(cols) as Array<keyof typeof cols>) (out as unknown as Record<string, unknown>)[k] = (cols[k] as Uint32Array).subarray(0, t.count);
+  return out;
+}
