@@ -65,6 +65,8 @@ interface GroupAcc {
   max: number;
   dstNodes: Set<string>;
   outerDsts: Set<number>;
+  /** The outer destination last added to `outerDsts` (-1 none). */
+  lastOuterDst: number;
   misdirectedTo: number;
 }
 
@@ -179,17 +181,19 @@ export class LossCollector {
       const key = `${place}|${last.capture}|${last.form}|${miss ? `${miss.capture}|${miss.form}` : '-'}|${misdirectedTo}`;
       a = this.acc.get(key);
       if (!a) {
-        a = { place, last, miss, lost: 0, afterStart: 0, flows: new Set(), lastFlow: -1, sample: [], min: size, max: size, dstNodes: new Set(), outerDsts: new Set(), misdirectedTo };
+        a = { place, last, miss, lost: 0, afterStart: 0, flows: new Set(), lastFlow: -1, sample: [], min: size, max: size, dstNodes: new Set(), outerDsts: new Set(), lastOuterDst: -1, misdirectedTo };
         this.acc.set(key, a);
       }
       if (code >= 0) this.byCode.set(code, a);
     }
     a.lost++;
     if (!atStart) a.afterStart++;
-    // Lost packets come in runs of one flow: the set is asked once per run.
+    // Lost packets come in runs of one flow: the sets are asked once per run (a flow has one destination node).
     if (a.lastFlow !== flow) {
       a.flows.add(flow);
       a.lastFlow = flow;
+      const dn = this.chains[flow]!.ends.dstNode;
+      if (dn) a.dstNodes.add(dn);
     }
     const c = this.j.capOf[row]!;
     const t = this.j.tables[c]!;
@@ -197,9 +201,7 @@ export class LossCollector {
     if (c === last.capture && a.sample.length < LOSS_SAMPLE) a.sample.push(t.frame[i]!);
     if (size < a.min) a.min = size;
     if (size > a.max) a.max = size;
-    const dn = this.chains[flow]!.ends.dstNode;
-    if (dn) a.dstNodes.add(dn);
-    if (t.tunnel[i] !== 0) a.outerDsts.add(t.outerDst[i]!);
+    if (t.tunnel[i] !== 0 && t.outerDst[i] !== a.lastOuterDst) a.outerDsts.add((a.lastOuterDst = t.outerDst[i]!));
     this.lossy.add(flow);
     this.sink.lost(flow, last.capture, miss ? miss.capture : -1);
   }
