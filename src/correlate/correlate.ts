@@ -118,47 +118,26 @@ export function correlate(input: CorrelateInput): Correlation {
     maxSlice: MAX_SLICE,
   };
   const slices = openSlices(stores, params, pool, input.slices);
-  const rows: number[] = [];
-  const times: number[] = [];
   try {
     for (let s = slices.next(); s !== null; s = slices.next()) {
-      const { from, to, j, packets, instFirst, tunnelled } = s;
-      const tables = j.tables;
+      const { j, rows, times, rowStart } = s;
       const flowId = pool.int32('c.flowId', j.flows).fill(-1);
-      for (let p = 0; p < packets.count; p++) {
-        const head = packets.list[packets.start[p]!]!;
-        const first = packets.instTime[head]!;
-        // Each packet is judged by the slice it starts in.
-        if (first < from || first >= to) continue;
-        rows.length = 0;
-        times.length = 0;
-        let mask = 0;
-        let caps = 0;
-        for (let x = packets.start[p]!; x < packets.start[p + 1]!; x++) {
-          const q = packets.list[x]!;
-          const c = j.instCap[q]!;
-          if (((mask >>> c % 31) & 1) === 0 || c >= 31) caps++;
-          mask |= 1 << c % 31;
-          packetsAt[c]!++;
-          const off = offsets[c]!;
-          for (let m = instFirst[q]!; m < instFirst[q + 1]!; m++) {
-            const g = j.members[m]!;
-            rows.push(g);
-            times.push(tables[c]!.time[g - j.base[c]!]! + off);
-          }
-        }
-        const sf = j.groupFlow[j.instGroup[head]!]!;
+      for (let x = 0; x < s.judged; x++) {
+        const sf = s.judgedFlow[x]!;
         let flow = flowId[sf]!;
-        if (flow < 0) flow = flowId[sf] = flows.id(j, sf, tunnelled[sf] === 1);
-        if (caps > 1) {
-          matched++;
-          for (let x = packets.start[p]!; x < packets.start[p + 1]!; x++) matchedAt[j.instCap[packets.list[x]!]!]!++;
-        }
-        paths.packet(flow, rows, times, j);
-        const missed = losses.packet(flow, rows, times, j);
-        if (trace) trace.packet(flow, rows, times, first, missed, j);
+        if (flow < 0) flow = flowId[sf] = flows.id(j, sf, s.tunnelled[sf] === 1);
+        const a = rowStart[x]!;
+        const b = rowStart[x + 1]!;
+        paths.packet(flow, rows, times, a, b, j);
+        const missed = losses.packet(flow, rows, times, a, b, j);
+        if (trace) trace.packet(flow, rows, times, a, b, s.judgedFirst[x]!, missed, j);
       }
-      for (const f of paths.retire(from - idle)) if (losses.retire(f)) flows.release(f);
+      for (let c = 0; c < C; c++) {
+        packetsAt[c]! += s.packetsAt[c]!;
+        matchedAt[c]! += s.matchedAt[c]!;
+      }
+      matched += s.matched;
+      for (const f of paths.retire(s.from - idle)) if (losses.retire(f)) flows.release(f);
     }
   } finally {
     slices.close();

@@ -112,8 +112,8 @@ export class LossCollector {
     this.podCidrNodes = new Set(topology.podCidrs.map((c) => c.nodeIp));
   }
 
-  /** Returns the chain step the packet missed, or -1. `rows` are rows of `j`. */
-  packet(flow: number, rows: number[], times: number[], j: Joined): number {
+  /** Returns the chain step the packet missed, or -1. Its sightings are rows[from .. to) of `j`. */
+  packet(flow: number, rows: Int32Array, times: Float64Array, from: number, to: number, j: Joined): number {
     this.j = j;
     const fc = this.chains[flow]!;
     const chain = fc.chain;
@@ -124,7 +124,7 @@ export class LossCollector {
     let misdirected = -1;
     let size = 0;
     const dstNode = fc.ends.dstNodeV4;
-    for (let k = 0; k < rows.length; k++) {
+    for (let k = from; k < to; k++) {
       const g = rows[k]!;
       const c = j.capOf[g]!;
       const t = j.tables[c]!;

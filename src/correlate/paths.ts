@@ -97,27 +97,27 @@ export class PathBuilder {
     return a;
   }
 
-  /** One packet: its sightings (rows of `j`) and their corrected times. */
-  packet(flow: number, rows: number[], times: number[], j: Joined): void {
+  /** One packet: its sightings, rows[start .. end) of `j`, and their corrected times. */
+  packet(flow: number, rows: Int32Array, times: Float64Array, start: number, end: number, j: Joined): void {
     const a = this.accOf(flow);
     a.packets++;
-    const n = rows.length;
+    const n = end - start;
     if (this.order.length < n) this.order = new Int32Array(n * 2);
     const order = this.order;
     // Insertion sort by time: a packet has a handful of sightings.
     for (let k = 0; k < n; k++) {
       let x = k;
-      while (x > 0 && times[order[x - 1]!]! > times[k]!) {
+      while (x > 0 && times[start + order[x - 1]!]! > times[start + k]!) {
         order[x] = order[x - 1]!;
         x--;
       }
       order[x] = k;
     }
-    const t0 = times[order[0]!]!;
+    const t0 = times[start + order[0]!]!;
     if (t0 > a.lastSeen) a.lastSeen = t0;
     const seen = this.seen.length < n ? (this.seen = new Int32Array(n * 2)) : this.seen;
     for (let x = 0; x < n; x++) {
-      const k = order[x]!;
+      const k = start + order[x]!;
       const g = rows[k]!;
       const c = j.capOf[g]!;
       const t = j.tables[c]!;
@@ -140,7 +140,7 @@ export class PathBuilder {
       for (let y = 0; y < x; y++) {
         const from = seen[y]!;
         if (from === hi || from >= 65536) continue;
-        const d = times[k]! - times[order[y]!]!;
+        const d = times[k]! - times[start + order[y]!]!;
         let sg = segOf(a, from, hi);
         if (!sg) sg = addSeg(a, from, hi, d);
         sg.n++;

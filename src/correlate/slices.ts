@@ -14,11 +14,21 @@ export interface Slice {
   from: number;
   to: number;
   j: Joined;
-  packets: Packets;
-  /** Sightings of instance q are j.members[instFirst[q] .. instFirst[q+1]). */
-  instFirst: Int32Array;
   /** Per flow id of the join: 1 when any of its sightings was encapsulated. */
   tunnelled: Uint8Array;
+  /** The packets the slice follows (first sighting in [from, to)), in the join's packet order. */
+  judged: number;
+  /** Per followed packet: its flow id in the join and its first corrected time. */
+  judgedFlow: Int32Array;
+  judgedFirst: Float64Array;
+  /** Sightings of followed packet x: rows[rowStart[x] .. rowStart[x+1]) of the join, with their corrected times. */
+  rowStart: Int32Array;
+  rows: Int32Array;
+  times: Float64Array;
+  /** Per capture: instances of the followed packets, and of those seen by two captures or more; how many such packets. */
+  packetsAt: Float64Array;
+  matchedAt: Float64Array;
+  matched: number;
 }
 
 /** How the stream is cut: fixed once the clocks are known, before the first slice. */
@@ -105,17 +115,14 @@ export class InlineSlices implements SliceSource {
     if (this.copyTables) tables = tables.map((t, c) => copyTable(t, c, pool));
     const j = join(tables, pool);
     const packets = buildPackets(j, p.offsets, p.matchWindow, pool);
-    const instFirst = instanceMembers(j, pool);
+    const followed = follow(j, packets, instanceMembers(j, pool), p.offsets, from, to, pool);
     const tunnelled = tunnelledFlows(j, pool);
-    // Whether a packet of the joined rows starts at or after the slice's end.
-    let later = false;
-    for (let x = 0; x < packets.count && !later; x++) later = packets.instTime[packets.list[packets.start[x]!]!]! >= to;
     const held = j.total;
     if (held > p.budget && this.length > p.minSlice) this.length = Math.max(p.minSlice, this.length / 2);
     else if (held < p.budget / 4 && this.length < p.maxSlice) this.length = Math.min(p.maxSlice, this.length * 2);
     // Nothing held starts at or after the slice's end: skip ahead to the next sighting.
-    this.from = later ? to : Math.max(to, this.earliest());
-    return { from, to, j, packets, instFirst, tunnelled };
+    this.from = followed.later ? to : Math.max(to, this.earliest());
+    return { from, to, j, tunnelled, ...followed.slice };
   }
 
   close(): void {
@@ -130,4 +137,57 @@ function copyTable(t: SightingTable, c: number, pool: ArrayPool): SightingTable 
   const out = { capture: t.capture, count: t.count, truncated: t.truncated, limit: t.limit } as SightingTable;
   for (const k of Object.keys(cols) as Array<keyof typeof cols>) (out as unknown as Record<string, unknown>)[k] = (cols[k] as Uint32Array).subarray(0, t.count);
   return out;
+}
+
+type Followed = Pick<Slice, 'judged' | 'judgedFlow' | 'judgedFirst' | 'rowStart' | 'rows' | 'times' | 'packetsAt' | 'matchedAt' | 'matched'>;
+
+/**
+ * The packets of a joined slice that start inside [from, to), each as its sightings (the
+ * members of its instances) with corrected times; `later` when one starts at or after `to`.
+ */
+function follow(j: Joined, packets: Packets, instFirst: Int32Array, offsets: number[], from: number, to: number, pool: ArrayPool): { slice: Followed; later: boolean } {
+  const C = j.tables.length;
+  const judgedFlow = pool.int32('c.judgedFlow', packets.count);
+  const judgedFirst = pool.float64('c.judgedFirst', packets.count);
+  const rowStart = pool.int32('c.rowStart', packets.count + 1);
+  const rows = pool.int32('c.rows', j.total);
+  const times = pool.float64('c.times', j.total);
+  const packetsAt = new Float64Array(C);
+  const matchedAt = new Float64Array(C);
+  let matched = 0;
+  let n = 0;
+  let r = 0;
+  let later = false;
+  for (let p = 0; p < packets.count; p++) {
+    const head = packets.list[packets.start[p]!]!;
+    const first = packets.instTime[head]!;
+    if (first >= to) later = true;
+    if (first < from || first >= to) continue;
+    rowStart[n] = r;
+    let mask = 0;
+    let caps = 0;
+    for (let x = packets.start[p]!; x < packets.start[p + 1]!; x++) {
+      const q = packets.list[x]!;
+      const c = j.instCap[q]!;
+      if (((mask >>> c % 31) & 1) === 0 || c >= 31) caps++;
+      mask |= 1 << c % 31;
+      packetsAt[c]!++;
+      const off = offsets[c]!;
+      const time = j.tables[c]!.time;
+      const base = j.base[c]!;
+      for (let m = instFirst[q]!; m < instFirst[q + 1]!; m++) {
+        const g = j.members[m]!;
+        rows[r] = g;
+        times[r++] = time[g - base]! + off;
+      }
+    }
+    if (caps > 1) {
+      matched++;
+      for (let x = packets.start[p]!; x < packets.start[p + 1]!; x++) matchedAt[j.instCap[packets.list[x]!]!]!++;
+    }
+    judgedFlow[n] = j.groupFlow[j.instGroup[head]!]!;
+    judgedFirst[n++] = first;
+  }
+  rowStart[n] = r;
+  return { slice: { judged: n, judgedFlow, judgedFirst, rowStart, rows, times, packetsAt, matchedAt, matched }, later };
 }

@@ -26,25 +26,27 @@ export class TraceRecorder {
     this.beyond = traced.reduce((n, t) => n + (t ? t.count - t.packets.length : 0), 0);
   }
 
-  /** One packet (rows of `j`, corrected times, first corrected time, chain step missed or -1). */
-  packet(flow: number, rows: number[], times: number[], first: number, missed: number, j: Joined): void {
+  /** One packet (rows[from .. to) of `j`, corrected times, first corrected time, chain step missed or -1). */
+  packet(flow: number, rows: Int32Array, times: Float64Array, from: number, to: number, first: number, missed: number, j: Joined): void {
     let hit = false;
-    for (let k = 0; k < rows.length && !hit; k++) {
+    for (let k = from; k < to && !hit; k++) {
       const g = rows[k]!;
       const c = j.capOf[g]!;
       hit = this.frames[c]!.has(j.tables[c]!.frame[g - j.base[c]!]!);
     }
     if (!hit) return;
-    const events: TracedPacket['events'] = rows.map((g, k) => {
+    const events: TracedPacket['events'] = [];
+    for (let k = from; k < to; k++) {
+      const g = rows[k]!;
       const c = j.capOf[g]!;
       const t = j.tables[c]!;
       const i = g - j.base[c]!;
-      return { capture: this.names[c]!, iface: t.iface[i]!, packet: t.frame[i]!, time: times[k]!, since: 0, encap: encapOf(t, i), size: t.size[i]!, direction: t.flags[i]! & 3 };
-    });
+      events.push({ capture: this.names[c]!, iface: t.iface[i]!, packet: t.frame[i]!, time: times[k]!, since: 0, encap: encapOf(t, i), size: t.size[i]!, direction: t.flags[i]! & 3 });
+    }
     events.sort((a, b) => a.time - b.time);
     const t0 = events[0]?.time ?? 0;
     for (const e of events) e.since = e.time - t0;
-    const head = rows[0]!;
+    const head = rows[from]!;
     const hc = j.capOf[head]!;
     const ht = j.tables[hc]!;
     const hi = head - j.base[hc]!;

@@ -26,7 +26,6 @@ function params(stores: SightingStore[]): SliceParams {
 
 /** What a consumer reads of a slice, copied out of its buffers. */
 function contents(s: Slice) {
-  const p = s.packets;
   return {
     from: s.from,
     to: s.to,
@@ -34,13 +33,14 @@ function contents(s: Slice) {
     members: Array.from(s.j.members.subarray(0, s.j.total)),
     groupFlow: Array.from(s.j.groupFlow.subarray(0, s.j.groups)),
     instCap: Array.from(s.j.instCap),
-    list: Array.from(p.list.subarray(0, s.j.instances)),
-    start: Array.from(p.start.subarray(0, p.count + 1)),
-    instTime: Array.from(p.instTime.subarray(0, s.j.instances)),
-    instFirst: Array.from(s.instFirst.subarray(0, s.j.instances + 1)),
+    judgedFlow: Array.from(s.judgedFlow.subarray(0, s.judged)),
+    judgedFirst: Array.from(s.judgedFirst.subarray(0, s.judged)),
+    rowStart: Array.from(s.rowStart.subarray(0, s.judged + 1)),
+    rows: Array.from(s.rows.subarray(0, s.rowStart[s.judged])),
+    times: Array.from(s.times.subarray(0, s.rowStart[s.judged])),
     tunnelled: Array.from(s.tunnelled.subarray(0, s.j.flows)),
-    times: s.j.tables.map((t) => Array.from(t.time.subarray(0, t.count))),
-    frames: s.j.tables.map((t) => Array.from(t.frame.subarray(0, t.count))),
+    matched: [s.matched, ...s.matchedAt, ...s.packetsAt],
+    columns: s.j.tables.map((t) => [Array.from(t.time.subarray(0, t.count)), Array.from(t.frame.subarray(0, t.count))]),
   };
 }
 
