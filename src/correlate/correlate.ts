@@ -67,7 +67,9 @@ const MAX_SLICE = 3600;
  * in corrected time, a slice at a time: each slice's sightings (with margins of the match
  * window on both sides) are joined into packets, and the packets that start inside the
  * slice are walked along the points their flow should cross for paths, latencies and
- * where the lost ones stopped. Memory follows the slice, never the captures' length.
+ * where the lost ones stopped. Memory follows the slice, never the captures' length. With
+ * a second core the slices are cut and joined in a worker thread, one ahead of the packets
+ * followed here (see openSlices); the result is the same either way.
  */
 export function correlate(input: CorrelateInput): Correlation {
   const stores = input.captures.map((s, c) => input.sightings[c] ?? new SightingCollector(s.name).finish());
