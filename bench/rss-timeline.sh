@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
-# When a run's memory grows: the resident set of `netdiag read CAPTURE --format json`,
+# When a run's memory grows: the resident set of `netdiag read CAPTURE... --format json`,
 # sampled every 0.1 s from /proc, printed as the largest value in each STEP seconds (default 2).
-#   bench/rss-timeline.sh CAPTURE [STEP]
+#   [STEP=1] bench/rss-timeline.sh CAPTURE...
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-cap="$1"; step="${2:-2}"
+step="${STEP:-2}"
 out="$(mktemp)"; samples="$(mktemp)"; trap 'rm -f "$out" "$samples"' EXIT
-node "$here/bin/netdiag.js" read "$cap" --format json --output "$out" &
+node "$here/bin/netdiag.js" read "$@" --format json --output "$out" &
 pid=$!
 start=$(date +%s%N)
 while kill -0 "$pid" 2>/dev/null; do

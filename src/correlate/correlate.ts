@@ -9,7 +9,7 @@ import { NodeLocator } from './expect.js';
 import { FlowRegistry } from './flow-registry.js';
 import { INSTANCE_SPAN, join, type Joined } from './match.js';
 import { tunnelledFlows, type SliceParams } from './slices.js';
-import { openSlices, type SliceMode } from './threaded-slices.js';
+import { openSlices, ThreadedSlices, type SliceMode } from './threaded-slices.js';
 import { buildPackets, MATCH_WINDOW, type Packets } from './packets.js';
 import { PathBuilder } from './paths.js';
 import { guessPoints, nodeStatePodCidrs, settlePoints, type PointGuess } from './points.js';
@@ -120,6 +120,8 @@ export function correlate(input: CorrelateInput): Correlation {
     maxSlice: MAX_SLICE,
   };
   const slices = openSlices(stores, params, pool, input.slices);
+  // The sample's join arrays are reused by slices cut here; cut in a worker, they are garbage.
+  if (slices instanceof ThreadedSlices) pool.clear();
   try {
     for (let s = slices.next(); s !== null; s = slices.next()) {
       const { j, rows, times, rowStart } = s;

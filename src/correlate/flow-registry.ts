@@ -1,6 +1,6 @@
 import { flowKeyOf } from './describe.js';
 import { expectedChain, flowEnds, type ChainStep, type FlowEnds, type NodeLocator } from './expect.js';
-import type { Joined } from './match.js';
+import type { JoinedFlows } from './match.js';
 import type { PointGuess } from './points.js';
 import type { FlowKey } from './types.js';
 
@@ -34,7 +34,7 @@ export class FlowRegistry {
   ) {}
 
   /** The run-wide id of flow `f` of a joined slice; registered (with its expected chain) on first sight. */
-  id(j: Joined, f: number, tunnelled: boolean): number {
+  id(j: JoinedFlows, f: number, tunnelled: boolean): number {
     const g = j.flowHead[f]!;
     const c = j.capOf[g]!;
     const t = j.tables[c]!;

@@ -3,7 +3,7 @@ import type { Topology } from '../analysis/topology/types.js';
 import { IdSet, putAt } from './by-id.js';
 import { flowLabel } from './describe.js';
 import { stepOf, type ChainStep, type FlowEnds } from './expect.js';
-import type { Joined } from './match.js';
+import type { JoinedRows } from './match.js';
 import { SIGHTING_FLAG_OUTER_V6 } from './sightings.js';
 import type { FlowKey, LossGroup, LossPlace } from './types.js';
 
@@ -96,7 +96,7 @@ export class LossCollector {
   /** Flows with at least one lost packet. */
   private readonly lossy = new IdSet();
   private readonly podCidrNodes: Set<string>;
-  private j!: Joined;
+  private j!: JoinedRows;
 
   constructor(
     /** Capture point names, by capture index. */
@@ -113,7 +113,7 @@ export class LossCollector {
   }
 
   /** Returns the chain step the packet missed, or -1. Its sightings are rows[from .. to) of `j`. */
-  packet(flow: number, rows: Int32Array, times: Float64Array, from: number, to: number, j: Joined): number {
+  packet(flow: number, rows: Int32Array, times: Float64Array, from: number, to: number, j: JoinedRows): number {
     this.j = j;
     const fc = this.chains[flow]!;
     const chain = fc.chain;

@@ -37,6 +37,11 @@ export interface Joined {
   flowHead: Int32Array;
 }
 
+/** What following a packet reads of a join: the sighting columns, by global sighting number. */
+export type JoinedRows = Pick<Joined, 'tables' | 'base' | 'capOf'>;
+/** ... and the join's flows, for numbering them run-wide. */
+export type JoinedFlows = JoinedRows & Pick<Joined, 'flowHead' | 'flows'>;
+
 /** An `any` capture's sightings of one packet come within this of each other. */
 export const INSTANCE_SPAN = 0.5;
 

@@ -1,6 +1,6 @@
 import { IdSet, putAt } from './by-id.js';
 import { encapOf } from './describe.js';
-import type { Joined } from './match.js';
+import type { JoinedRows } from './match.js';
 import type { Encapsulation, FlowKey, FlowPath, Hop, Segment } from './types.js';
 
 /** Flow paths listed in the report; the rest are counted. Lossy flows come first. */
@@ -98,7 +98,7 @@ export class PathBuilder {
   }
 
   /** One packet: its sightings, rows[start .. end) of `j`, and their corrected times. */
-  packet(flow: number, rows: Int32Array, times: Float64Array, start: number, end: number, j: Joined): void {
+  packet(flow: number, rows: Int32Array, times: Float64Array, start: number, end: number, j: JoinedRows): void {
     const a = this.accOf(flow);
     a.packets++;
     const n = end - start;

@@ -1,6 +1,6 @@
 import { workerData } from 'node:worker_threads';
-import { ArrayPool } from './array-pool.js';
-import { InlineSlices } from './slices.js';
+import { ArrayPool, SplitPool } from './array-pool.js';
+import { handedOver, InlineSlices } from './slices.js';
 import { CTRL_ENDED, CTRL_POSTED, CTRL_RELEASED, CTRL_STARTED, type SliceMessage, type SliceWorkerData } from './threaded-slices.js';
 
 /**
@@ -10,7 +10,9 @@ import { CTRL_ENDED, CTRL_POSTED, CTRL_RELEASED, CTRL_STARTED, type SliceMessage
  */
 const { stores, params, ctrl: shared, port } = workerData as SliceWorkerData;
 const ctrl = new Int32Array(shared);
-const pools = [new ArrayPool(true), new ArrayPool(true)];
+// What the main thread reads comes from the set of the slice; working arrays from one pool of the worker's own.
+const scratch = new ArrayPool();
+const pools = [new SplitPool(new ArrayPool(true), scratch, handedOver), new SplitPool(new ArrayPool(true), scratch, handedOver)];
 let k = 0;
 
 function post(m: SliceMessage): void {

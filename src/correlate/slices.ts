@@ -1,5 +1,5 @@
-import { FRESH, type ArrayPool, type Arrays } from './array-pool.js';
-import { join, type Joined } from './match.js';
+import { FRESH, type Arrays, type Pool } from './array-pool.js';
+import { join, type Joined, type JoinedFlows } from './match.js';
 import { buildPackets, type Packets } from './packets.js';
 import { chunkBytes, chunkColumns, copyRows, type SightingStore, type SightingTable } from './sightings.js';
 import { WindowCursor } from './stream.js';
@@ -13,7 +13,8 @@ import { WindowCursor } from './stream.js';
 export interface Slice {
   from: number;
   to: number;
-  j: Joined;
+  /** The join's columns and flows (its other arrays are the producer's own, and already reused). */
+  j: JoinedFlows;
   /** Per flow id of the join: 1 when any of its sightings was encapsulated. */
   tunnelled: Uint8Array;
   /** The packets the slice follows (first sighting in [from, to)), in the join's packet order. */
@@ -55,6 +56,12 @@ export interface SliceSource {
   close(): void;
 }
 
+/** Arrays of a slice its consumer reads; the rest of the producer's arrays are its working space. */
+export function handedOver(name: string): boolean {
+  return name.startsWith('w.') || HANDED_OVER.has(name);
+}
+const HANDED_OVER = new Set(['j.capOf', 'c.tunnelled', 'c.judgedFlow', 'c.judgedFirst', 'c.rowStart', 'c.rows', 'c.times']);
+
 /** Per flow of a joined slice: whether any of its sightings was encapsulated. */
 export function tunnelledFlows(j: Joined, arrays: Arrays = FRESH): Uint8Array {
   const out = arrays.uint8('c.tunnelled', j.flows).fill(0);
@@ -91,7 +98,7 @@ export class InlineSlices implements SliceSource {
   constructor(
     stores: SightingStore[],
     private readonly params: SliceParams,
-    private readonly pool: () => ArrayPool,
+    private readonly pool: () => Pool,
     private readonly copyTables = false,
   ) {
     this.cursors = stores.map((s, c) => new WindowCursor(s, params.offsets[c]!, params.reorder));
@@ -122,7 +129,7 @@ export class InlineSlices implements SliceSource {
     else if (held < p.budget / 4 && this.length < p.maxSlice) this.length = Math.min(p.maxSlice, this.length * 2);
     // Nothing held starts at or after the slice's end: skip ahead to the next sighting.
     this.from = followed.later ? to : Math.max(to, this.earliest());
-    return { from, to, j, tunnelled, ...followed.slice };
+    return { from, to, j: { tables: j.tables, base: j.base, capOf: j.capOf, flowHead: j.flowHead, flows: j.flows }, tunnelled, ...followed.slice };
   }
 
   close(): void {
@@ -130,7 +137,7 @@ export class InlineSlices implements SliceSource {
   }
 }
 
-function copyTable(t: SightingTable, c: number, pool: ArrayPool): SightingTable {
+function copyTable(t: SightingTable, c: number, pool: Pool): SightingTable {
   const rows = Math.max(8, Math.ceil(t.count / 8) * 8);
   const cols = chunkColumns(pool.buffer(`w.${c}`, chunkBytes(rows)), rows);
   copyRows(t, 0, t.count, cols, 0);
@@ -145,7 +152,7 @@ type Followed = Pick<Slice, 'judged' | 'judgedFlow' | 'judgedFirst' | 'rowStart'
  * The packets of a joined slice that start inside [from, to), each as its sightings (the
  * members of its instances) with corrected times; `later` when one starts at or after `to`.
  */
-function follow(j: Joined, packets: Packets, instFirst: Int32Array, offsets: number[], from: number, to: number, pool: ArrayPool): { slice: Followed; later: boolean } {
+function follow(j: Joined, packets: Packets, instFirst: Int32Array, offsets: number[], from: number, to: number, pool: Pool): { slice: Followed; later: boolean } {
   const C = j.tables.length;
   const judgedFlow = pool.int32('c.judgedFlow', packets.count);
   const judgedFirst = pool.float64('c.judgedFirst', packets.count);

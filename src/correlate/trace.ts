@@ -1,6 +1,6 @@
 import { encapOf, flowKeyOf, packetLabel } from './describe.js';
 import type { ChainStep, FlowEnds } from './expect.js';
-import type { Joined } from './match.js';
+import type { JoinedRows } from './match.js';
 import type { TracedFrames } from './trace-frames.js';
 import type { FlowKey, Trace, TracedPacket } from './types.js';
 
@@ -27,7 +27,7 @@ export class TraceRecorder {
   }
 
   /** One packet (rows[from .. to) of `j`, corrected times, first corrected time, chain step missed or -1). */
-  packet(flow: number, rows: Int32Array, times: Float64Array, from: number, to: number, first: number, missed: number, j: Joined): void {
+  packet(flow: number, rows: Int32Array, times: Float64Array, from: number, to: number, first: number, missed: number, j: JoinedRows): void {
     let hit = false;
     for (let k = from; k < to && !hit; k++) {
       const g = rows[k]!;

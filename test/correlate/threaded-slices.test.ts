@@ -29,10 +29,9 @@ function contents(s: Slice) {
   return {
     from: s.from,
     to: s.to,
-    total: s.j.total,
-    members: Array.from(s.j.members.subarray(0, s.j.total)),
-    groupFlow: Array.from(s.j.groupFlow.subarray(0, s.j.groups)),
-    instCap: Array.from(s.j.instCap),
+    base: Array.from(s.j.base),
+    capOf: Array.from(s.j.capOf.subarray(0, s.j.base[s.j.base.length - 1])),
+    flowHead: Array.from(s.j.flowHead.subarray(0, s.j.flows)),
     judgedFlow: Array.from(s.judgedFlow.subarray(0, s.judged)),
     judgedFirst: Array.from(s.judgedFirst.subarray(0, s.judged)),
     rowStart: Array.from(s.rowStart.subarray(0, s.judged + 1)),
@@ -40,7 +39,7 @@ function contents(s: Slice) {
     times: Array.from(s.times.subarray(0, s.rowStart[s.judged])),
     tunnelled: Array.from(s.tunnelled.subarray(0, s.j.flows)),
     matched: [s.matched, ...s.matchedAt, ...s.packetsAt],
-    columns: s.j.tables.map((t) => [Array.from(t.time.subarray(0, t.count)), Array.from(t.frame.subarray(0, t.count))]),
+    columns: s.j.tables.map((t) => [t.time, t.frame, t.iface, t.src, t.dst, t.ports, t.tunnel, t.outerDst, t.size].map((col) => Array.from(col.subarray(0, t.count)))),
   };
 }
 
