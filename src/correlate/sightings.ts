@@ -120,10 +120,10 @@ export function chunkColumns(buf: ArrayBufferLike, rows: number): Columns {
   return out as Columns;
 }
 
-/** Fresh columns of `rows` rows (one buffer). */
-export function allocateColumns(rows: number): Columns {
+/** Fresh columns of `rows` rows (one buffer; `shared`: a SharedArrayBuffer). */
+export function allocateColumns(rows: number, shared = false): Columns {
   const n = Math.max(8, Math.ceil(rows / 8) * 8);
-  return chunkColumns(new ArrayBuffer(chunkBytes(n)), n);
+  return chunkColumns(shared ? new SharedArrayBuffer(chunkBytes(n)) : new ArrayBuffer(chunkBytes(n)), n);
 }
 
 /** Copy rows [from, to) of `src` to row `at` of `dst`, every column. */

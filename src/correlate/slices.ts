@@ -1,7 +1,7 @@
 import { FRESH, type Arrays, type Pool } from './array-pool.js';
 import { join, type Joined, type JoinedFlows } from './match.js';
 import { buildPackets, type Packets } from './packets.js';
-import { chunkBytes, chunkColumns, copyRows, type SightingStore, type SightingTable } from './sightings.js';
+import type { SightingStore } from './sightings.js';
 import { WindowCursor } from './stream.js';
 
 /**
@@ -58,7 +58,7 @@ export interface SliceSource {
 
 /** Arrays of a slice its consumer reads; the rest of the producer's arrays are its working space. */
 export function handedOver(name: string): boolean {
-  return name.startsWith('w.') || HANDED_OVER.has(name);
+  return HANDED_OVER.has(name);
 }
 const HANDED_OVER = new Set(['j.capOf', 'c.tunnelled', 'c.judgedFlow', 'c.judgedFirst', 'c.rowStart', 'c.rows', 'c.times']);
 
@@ -86,9 +86,9 @@ export function instanceMembers(j: Joined, arrays: Arrays): Int32Array {
 
 /**
  * Cuts the captures' sightings into slices in the calling thread. Each slice's length
- * adapts to the rows the last one held. With `copyTables`, a slice's sighting windows are
- * copied into the pool (whose buffers may be shared with another thread) instead of being
- * the cursors' own columns, which the next slice rewrites.
+ * adapts to the rows the last one held. With `shareTables`, a slice's sighting columns are
+ * shared buffers that stay intact until the slice after next (see WindowCursor), for a
+ * consumer in another thread.
  */
 export class InlineSlices implements SliceSource {
   private readonly cursors: WindowCursor[];
@@ -99,9 +99,9 @@ export class InlineSlices implements SliceSource {
     stores: SightingStore[],
     private readonly params: SliceParams,
     private readonly pool: () => Pool,
-    private readonly copyTables = false,
+    shareTables = false,
   ) {
-    this.cursors = stores.map((s, c) => new WindowCursor(s, params.offsets[c]!, params.reorder));
+    this.cursors = stores.map((s, c) => new WindowCursor(s, params.offsets[c]!, params.reorder, shareTables));
     this.length = params.first;
     this.from = this.earliest();
   }
@@ -118,8 +118,7 @@ export class InlineSlices implements SliceSource {
     if (from === Infinity) return null;
     const to = from + this.length;
     const pool = this.pool();
-    let tables = this.cursors.map((k) => k.window(from - p.before, to + p.after));
-    if (this.copyTables) tables = tables.map((t, c) => copyTable(t, c, pool));
+    const tables = this.cursors.map((k) => k.window(from - p.before, to + p.after));
     const j = join(tables, pool);
     const packets = buildPackets(j, p.offsets, p.matchWindow, pool);
     const followed = follow(j, packets, instanceMembers(j, pool), p.offsets, from, to, pool);
@@ -135,15 +134,6 @@ export class InlineSlices implements SliceSource {
   close(): void {
     for (const k of this.cursors) k.close();
   }
-}
-
-function copyTable(t: SightingTable, c: number, pool: Pool): SightingTable {
-  const rows = Math.max(8, Math.ceil(t.count / 8) * 8);
-  const cols = chunkColumns(pool.buffer(`w.${c}`, chunkBytes(rows)), rows);
-  copyRows(t, 0, t.count, cols, 0);
-  const out = { capture: t.capture, count: t.count, truncated: t.truncated, limit: t.limit } as SightingTable;
-  for (const k of Object.keys(cols) as Array<keyof typeof cols>) (out as unknown as Record<string, unknown>)[k] = (cols[k] as Uint32Array).subarray(0, t.count);
-  return out;
 }
 
 type Followed = Pick<Slice, 'judged' | 'judgedFlow' | 'judgedFirst' | 'rowStart' | 'rows' | 'times' | 'packetsAt' | 'matchedAt' | 'matched'>;

@@ -69,6 +69,8 @@ export class WindowCursor {
   private at = 0;
   private cols: Columns;
   private cap: number;
+  /** With `alternate`: the columns of the window before, left as they were. */
+  private spare: Columns | null = null;
   private n = 0;
   private done = false;
 
@@ -77,10 +79,15 @@ export class WindowCursor {
     /** Seconds added to the capture's times to put them on the reference clock. */
     private readonly offset: number,
     private readonly reorder: number,
+    /**
+     * Each window in the other of two sets of shared columns, so a window stays intact until
+     * the one after next (another thread may still read it while the next one is cut).
+     */
+    private readonly alternate = false,
   ) {
     this.reader = new ChunkReader(store);
     this.cap = 1024;
-    this.cols = allocateColumns(this.cap);
+    this.cols = allocateColumns(this.cap, alternate);
   }
 
   /** Corrected time of the next unread row; Infinity at the end. */
@@ -105,6 +112,13 @@ export class WindowCursor {
   window(from: number, to: number): SightingTable {
     // Drop rows the window has passed.
     const c = this.cols;
+    // Alternating, the kept rows move to the spare set and the current one is left alone.
+    let into = c;
+    if (this.alternate) {
+      if (this.spare === null || this.spare.time.length < this.cap) this.spare = allocateColumns(this.cap, true);
+      into = this.spare;
+      this.spare = c;
+    }
     let keep = 0;
     let i = 0;
     while (i < this.n) {
@@ -115,10 +129,13 @@ export class WindowCursor {
       // Runs of kept rows move in one copy per column.
       let e = i + 1;
       while (e < this.n && c.time[e]! + this.offset >= from) e++;
-      if (keep !== i) copyWithin(c, i, e, keep);
+      if (into !== c) copyRows(c, i, e, into, keep);
+      else if (keep !== i) copyWithin(c, i, e, keep);
       keep += e - i;
       i = e;
     }
+    this.cols = into;
+    this.cap = into.time.length;
     this.n = keep;
     // Read on until a row lies beyond the window's end by more than the reorder slack.
     const limit = to + this.reorder;
@@ -139,7 +156,7 @@ export class WindowCursor {
     if (need > this.cap) {
       let next = this.cap * 2;
       while (next < need) next *= 2;
-      const grown = allocateColumns(next);
+      const grown = allocateColumns(next, this.alternate);
       copyRows(this.cols, 0, this.n, grown, 0);
       this.cols = grown;
       this.cap = next;
