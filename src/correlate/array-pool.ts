@@ -51,43 +51,21 @@ export class ArrayPool {
 }
 
 /**
- * Arrays by name from one of two pools: the names `kept` says yes to from `kept`, the rest
+ * Arrays by name from one of two pools: the names `keep` says yes to from `kept`, the rest
  * from `scratch`. A producer that hands its results to another thread keeps those in
  * shared buffers and its working arrays, which nobody else reads, in one set of its own.
  */
-export class SplitPool {
+export class SplitPool extends ArrayPool {
   constructor(
     private readonly kept: ArrayPool,
     private readonly scratch: ArrayPool,
     private readonly keep: (name: string) => boolean,
-  ) {}
-
-  private of(name: string): ArrayPool {
-    return this.keep(name) ? this.kept : this.scratch;
+  ) {
+    super();
   }
 
-  buffer(name: string, bytes: number): ArrayBufferLike {
-    return this.of(name).buffer(name, bytes);
-  }
-
-  int32(name: string, n: number): Int32Array {
-    return this.of(name).int32(name, n);
-  }
-
-  uint32(name: string, n: number): Uint32Array {
-    return this.of(name).uint32(name, n);
-  }
-
-  uint16(name: string, n: number): Uint16Array {
-    return this.of(name).uint16(name, n);
-  }
-
-  uint8(name: string, n: number): Uint8Array {
-    return this.of(name).uint8(name, n);
-  }
-
-  float64(name: string, n: number): Float64Array {
-    return this.of(name).float64(name, n);
+  override buffer(name: string, bytes: number): ArrayBufferLike {
+    return (this.keep(name) ? this.kept : this.scratch).buffer(name, bytes);
   }
 }
 
@@ -101,5 +79,3 @@ export const FRESH = {
 };
 
 export type Arrays = Pick<ArrayPool, 'int32' | 'uint32' | 'uint16' | 'uint8' | 'float64'>;
-/** Arrays and raw buffers by name. */
-export type Pool = Arrays & Pick<ArrayPool, 'buffer'>;

@@ -1,5 +1,5 @@
 import { FRESH, type Arrays } from './array-pool.js';
-import { hashWords } from './identity.js';
+import { FlowKeys } from './flow-keys.js';
 import type { SightingTable } from './sightings.js';
 
 /**
@@ -44,12 +44,6 @@ export type JoinedFlows = JoinedRows & Pick<Joined, 'flowHead' | 'flows'>;
 
 /** An `any` capture's sightings of one packet come within this of each other. */
 export const INSTANCE_SPAN = 0.5;
-
-function grown<T extends Int32Array | Uint32Array>(a: T, n: number): T {
-  const b = new (a.constructor as new (n: number) => T)(n);
-  b.set(a);
-  return b;
-}
 
 function pow2(n: number): number {
   let m = 1024;
@@ -148,53 +142,17 @@ export function join(tables: SightingTable[], arrays: Arrays = FRESH): Joined {
     }
   }
 
-  // Flow directions: open addressing on a hash of (src, dst, ports, proto). Each flow's words
-  // are kept by flow id, so a probe compares against a few cached words instead of reaching
-  // back into the columns at the flow's first row (a cache miss per group).
+  // Flow directions, numbered in the order of the groups.
   const groupFlow = arrays.int32('j.groupFlow', groups);
-  const words = new Uint32Array(4);
-  let flowWords = new Uint32Array(4096);
-  let flowHead = new Int32Array(1024);
-  let flowSlots = new Int32Array(2048);
-  let flows = 0;
+  const flowKeys = new FlowKeys();
+  const flowHead: number[] = [];
   for (let k = 0; k < groups; k++) {
     const g = members[groupStart[k]!]!;
     const c = capOf[g]!;
     const t = tables[c]!;
     const i = g - base[c]!;
-    const src = (words[0] = t.src[i]!);
-    const dst = (words[1] = t.dst[i]!);
-    const ports = (words[2] = t.ports[i]!);
-    const proto = (words[3] = t.proto[i]!);
-    let mask = flowSlots.length - 1;
-    let s = hashWords(words, 0, 4, 0x2545f491) & mask;
-    let f = -1;
-    for (let v = flowSlots[s]!; v !== 0; s = (s + 1) & mask, v = flowSlots[s]!) {
-      const o = (v - 1) * 4;
-      if (flowWords[o] === src && flowWords[o + 1] === dst && flowWords[o + 2] === ports && flowWords[o + 3] === proto) {
-        f = v - 1;
-        break;
-      }
-    }
-    if (f < 0) {
-      f = flows++;
-      if (flows > flowHead.length) {
-        flowHead = grown(flowHead, flowHead.length * 2);
-        flowWords = grown(flowWords, flowWords.length * 2);
-      }
-      flowHead[f] = g;
-      flowWords.set(words, f * 4);
-      // Half full at most: probes stay short.
-      if (flows * 2 > flowSlots.length) {
-        flowSlots = new Int32Array(flowSlots.length * 2);
-        mask = flowSlots.length - 1;
-        for (let x = 0; x < flows; x++) {
-          let h = hashWords(flowWords, x * 4, x * 4 + 4, 0x2545f491) & mask;
-          while (flowSlots[h] !== 0) h = (h + 1) & mask;
-          flowSlots[h] = x + 1;
-        }
-      } else flowSlots[s] = f + 1;
-    }
+    const f = flowKeys.id(t.src[i]!, t.dst[i]!, t.ports[i]!, t.proto[i]!);
+    if (f === flowHead.length) flowHead.push(g);
     groupFlow[k] = f;
   }
   return {
@@ -214,7 +172,7 @@ export function join(tables: SightingTable[], arrays: Arrays = FRESH): Joined {
     instT1: instT1.subarray(0, instances),
     instHead: instHead.subarray(0, instances),
     groupFlow,
-    flows,
-    flowHead: flowHead.subarray(0, flows),
+    flows: flowHead.length,
+    flowHead: Int32Array.from(flowHead),
   };
 }

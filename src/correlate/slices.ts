@@ -1,4 +1,4 @@
-import { FRESH, type Arrays, type Pool } from './array-pool.js';
+import type { Arrays } from './array-pool.js';
 import { join, type Joined, type JoinedFlows } from './match.js';
 import { buildPackets, type Packets } from './packets.js';
 import type { SightingStore } from './sightings.js';
@@ -63,7 +63,7 @@ export function handedOver(name: string): boolean {
 const HANDED_OVER = new Set(['j.capOf', 'c.tunnelled', 'c.judgedFlow', 'c.judgedFirst', 'c.rowStart', 'c.rows', 'c.times']);
 
 /** Per flow of a joined slice: whether any of its sightings was encapsulated. */
-export function tunnelledFlows(j: Joined, arrays: Arrays = FRESH): Uint8Array {
+export function tunnelledFlows(j: Joined, arrays: Arrays): Uint8Array {
   const out = arrays.uint8('c.tunnelled', j.flows).fill(0);
   for (let g = 0; g < j.total; g++) {
     const c = j.capOf[g]!;
@@ -73,7 +73,7 @@ export function tunnelledFlows(j: Joined, arrays: Arrays = FRESH): Uint8Array {
 }
 
 /** Sightings of instance q are members[first[q] .. first[q+1]). */
-export function instanceMembers(j: Joined, arrays: Arrays): Int32Array {
+function instanceMembers(j: Joined, arrays: Arrays): Int32Array {
   const first = arrays.int32('c.instFirst', j.instances + 1);
   let q = 0;
   for (let m = 0; m < j.total; m++) {
@@ -98,7 +98,7 @@ export class InlineSlices implements SliceSource {
   constructor(
     stores: SightingStore[],
     private readonly params: SliceParams,
-    private readonly pool: () => Pool,
+    private readonly pool: () => Arrays,
     shareTables = false,
   ) {
     this.cursors = stores.map((s, c) => new WindowCursor(s, params.offsets[c]!, params.reorder, shareTables));
@@ -142,7 +142,7 @@ type Followed = Pick<Slice, 'judged' | 'judgedFlow' | 'judgedFirst' | 'rowStart'
  * The packets of a joined slice that start inside [from, to), each as its sightings (the
  * members of its instances) with corrected times; `later` when one starts at or after `to`.
  */
-function follow(j: Joined, packets: Packets, instFirst: Int32Array, offsets: number[], from: number, to: number, pool: Pool): { slice: Followed; later: boolean } {
+function follow(j: Joined, packets: Packets, instFirst: Int32Array, offsets: number[], from: number, to: number, pool: Arrays): { slice: Followed; later: boolean } {
   const C = j.tables.length;
   const judgedFlow = pool.int32('c.judgedFlow', packets.count);
   const judgedFirst = pool.float64('c.judgedFirst', packets.count);
