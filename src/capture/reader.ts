@@ -87,6 +87,14 @@ export class CaptureReader {
   private parser: FormatParser | null = null;
   private done = false;
   private tailChecked = false;
+  /**
+   * Read-ahead: while the records of one chunk are consumed, the next chunk is read into
+   * the other buffer at offset SLACK (the I/O runs on libuv's thread pool, so on a second
+   * core). On the swap, the unconsumed tail, a partial record and so at most SLACK bytes,
+   * is copied in front of it.
+   */
+  private spare: Buffer | null = null;
+  private ahead: Promise<number> | null = null;
 
   private constructor(
     name: string,
@@ -120,7 +128,7 @@ export class CaptureReader {
         while (r.win.end - r.win.pos < need && !r.win.eof) await r.readMore();
       }
     } catch (e) {
-      await source.close();
+      await r.closeSource();
       throw e;
     }
     return r;
@@ -164,6 +172,13 @@ export class CaptureReader {
    */
   private tryInit(): number {
     const w = this.win;
+    if (w.pos > 0) {
+      // The header is parsed at buf[0]; a read-ahead swap leaves the bytes further in.
+      w.buf.copy(w.buf, 0, w.pos, w.end);
+      w.base += w.pos;
+      w.end -= w.pos;
+      w.pos = 0;
+    }
     const b = w.buf;
     const avail = w.end - w.pos;
     const err = this.source?.error ?? null;
@@ -224,11 +239,12 @@ export class CaptureReader {
     if (w.pos < w.end) w.pos = w.end;
     this.done = true;
     // Let go of the file as soon as it is read; close() stays harmless.
-    await this.source?.close();
+    await this.closeSource();
     return false;
   }
 
   private async readMore(): Promise<number> {
+    if (this.ahead !== null) return this.takeAhead(this.ahead);
     const w = this.win;
     const src = this.source!;
     if (w.pos > 0) {
@@ -240,21 +256,71 @@ export class CaptureReader {
     const room = Math.min(this.chunkSize, w.buf.length - w.end);
     if (room <= 0) {
       // Cannot happen while records are bounded by MAX_RECORD_BYTES; never spin on it.
-      this.log.add('error', w.offset(w.pos), `internal: ${w.end - w.pos} unconsumed bytes fill the read buffer; skipped`);
-      w.pos = w.end;
+      this.unconsumedSkipped();
       return this.readMore();
     }
     const n = await src.read(w.buf, w.end, room);
-    if (n === 0) {
-      w.eof = true;
-      if (src.error !== null) this.log.add('error', w.offset(w.end), src.error);
-    } else w.end += n;
+    if (n === 0) this.ended();
+    else {
+      w.end += n;
+      this.readAhead();
+    }
     return n;
+  }
+
+  private readAhead(): void {
+    const spare = (this.spare ??= Buffer.allocUnsafe(this.win.buf.length));
+    this.ahead = this.source!.read(spare, SLACK, Math.min(this.chunkSize, spare.length - SLACK));
+  }
+
+  private async takeAhead(ahead: Promise<number>): Promise<number> {
+    this.ahead = null;
+    const n = await ahead;
+    if (n === 0) {
+      this.ended();
+      return 0;
+    }
+    const w = this.win;
+    // The parsers stop short of a record or block of at most MAX_RECORD_BYTES, so the tail fits in front.
+    if (w.end - w.pos > SLACK) this.unconsumedSkipped();
+    const tail = w.end - w.pos;
+    const next = this.spare!;
+    w.buf.copy(next, SLACK - tail, w.pos, w.end);
+    w.base = w.offset(w.end) - SLACK;
+    this.spare = w.buf;
+    w.buf = next;
+    this.rec.buf = next;
+    w.pos = SLACK - tail;
+    w.end = SLACK + n;
+    this.readAhead();
+    return n;
+  }
+
+  private ended(): void {
+    const w = this.win;
+    w.eof = true;
+    const err = this.source!.error;
+    if (err !== null) this.log.add('error', w.offset(w.end), err);
+  }
+
+  private unconsumedSkipped(): void {
+    const w = this.win;
+    this.log.add('error', w.offset(w.pos), `internal: ${w.end - w.pos} unconsumed bytes fill the read buffer; skipped`);
+    w.pos = w.end;
+  }
+
+  /** Close the source, then let a read-ahead under way finish (its buffer is ours until then). */
+  private async closeSource(): Promise<void> {
+    const a = this.ahead;
+    this.ahead = null;
+    // A stream's read waiting for data ends when the stream is closed; a file handle's close waits for its read.
+    await this.source?.close();
+    if (a !== null) await a.catch(() => 0);
   }
 
   async close(): Promise<void> {
     this.done = true;
-    await this.source?.close();
+    await this.closeSource();
   }
 
   /** Input bytes consumed (compressed bytes for gzip), for progress against `size`. */

@@ -166,6 +166,10 @@ class StreamSource implements ByteSource {
     if (this.closed) return;
     this.closed = true;
     this.ended = true;
+    // A read-ahead waiting for data returns what it has.
+    const w = this.wake;
+    this.wake = null;
+    w?.();
     this.s.off('readable', this.signal);
     this.s.off('end', this.finished);
     this.s.off('close', this.finished);

@@ -2,7 +2,9 @@
  * gzip-compressed input (recognised by its magic) and stdin: `tcpdump -w - | netdiag read -`.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
@@ -116,6 +118,28 @@ describe('stdin', () => {
     const got = JSON.parse(out.trim()) as ReadResult;
     expect(got.rows.length).toBe(601);
     expect(got.problems).toEqual([]);
+  }, 60_000);
+
+  it('stops reading a pipe whose writer is still there: close() ends the read-ahead waiting for data', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'netdiag-fifo-'));
+    const fifo = join(dir, 'pipe');
+    execFileSync('mkfifo', [fifo]);
+    // The writer sends the whole capture, then keeps the pipe open.
+    const writer = spawn('sh', ['-c', 'exec 3>"$2"; cat "$1" >&3; sleep 30', 'sh', AFS, fifo], { stdio: 'ignore' });
+    try {
+      const r = await CaptureReader.open(fifo);
+      let n = 0;
+      while (n < 601) {
+        while (r.next()) n++;
+        if (n < 601 && !(await r.fill())) break;
+      }
+      expect(n).toBe(601);
+      const closed = await Promise.race([r.close().then(() => 'closed'), new Promise((res) => setTimeout(() => res('still waiting'), 5000))]);
+      expect(closed).toBe('closed');
+    } finally {
+      writer.kill('SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
+    }
   }, 60_000);
 
   it('refuses an empty pipe clearly', async () => {
