@@ -284,7 +284,7 @@ export class FlowTable {
     const w19 = ifc >>> 0;
     let row = this.buckets[h & this.mask]!;
     while (row !== NIL) {
-      if (this.hash[row] === h && this.sameKey(row, a, ia, ib, oa, ob, tunnelled, w16, w17, w18, w19)) break;
+      if (this.sameKey(row, a, ia, ib, oa, ob, tunnelled, w16, w17, w18, w19)) break;
       row = this.chain[row]!;
     }
     if (row === NIL) {
