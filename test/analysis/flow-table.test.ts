@@ -158,16 +158,18 @@ describe('the bucket index', () => {
     expect(all.every((s) => s.packets[0] === 1 && s.packets[1] === 1)).toBe(true);
   });
 
-  it('keeps finding flows while a full table evicts', () => {
-    const table = new FlowTable(5_000);
+  // One capacity a power of two, one not: the sampled rows must cover either.
+  it.each([5_000, 4_096])('keeps finding flows while a full table of %i evicts, and evicts the old ones', (capacity) => {
+    const table = new FlowTable(capacity);
     const f = new PacketFacts(createRegistry());
     const base = 0x64600000;
-    for (let k = 0; k < 8_000; k++) table.add(udpFacts(f, base + k, base + 0x10000, 40000, 53), k, k + 1, 100);
-    expect(table.size).toBe(5_000);
+    const total = capacity + 3_000;
+    for (let k = 0; k < total; k++) table.add(udpFacts(f, base + k, base + 0x10000, 40000, 53), k, k + 1, 100);
+    expect(table.size).toBe(capacity);
     expect(table.evicted).toBe(3_000);
     // The newest flows survived the evictions: one more packet each keeps the table as large.
-    for (let k = 7_000; k < 8_000; k++) table.add(udpFacts(f, base + k, base + 0x10000, 40000, 53), 9_000 + k, 9_001 + k, 100);
-    expect(table.size).toBe(5_000);
+    for (let k = total - 1_000; k < total; k++) table.add(udpFacts(f, base + k, base + 0x10000, 40000, 53), 2 * total + k, 2 * total + k + 1, 100);
+    expect(table.size).toBe(capacity);
     expect(table.evicted).toBe(3_000);
   });
 });
