@@ -1,8 +1,9 @@
 /**
  * CaptureReader: classic pcap and pcapng, plain or gzip-compressed, from a file, stdin
- * or a buffer, with one streaming design. The input is read in large chunks into one
- * reused buffer; a record is handed out as an offset into that buffer (rec.buf, rec.off),
- * so reading allocates nothing per record and memory does not grow with the file. Damage
+ * or a buffer, with one streaming design. The input is read in large chunks into two
+ * reused buffers, the next chunk into one while the records of the other are consumed; a
+ * record is handed out as an offset into its buffer (rec.buf, rec.off), so reading
+ * allocates nothing per record and memory does not grow with the file. Damage
  * (a cut-off tail, corrupt lengths, unknown interfaces) is reported in `problems` with the
  * byte offset, and reading resumes at the next plausible record where the format allows.
  *
