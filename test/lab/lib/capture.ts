@@ -24,7 +24,10 @@ export async function startCaptures(lab: Lab, dir: string, points: CapturePoint[
   const caps = points.map((point) => {
     // --immediate-mode: with TPACKET_V3, libpcap otherwise hands packets over
     // in blocks once a second, and the last block is lost when tcpdump stops.
-    const argv = ['tcpdump', '-i', point.iface, '--immediate-mode', '-U', '-n', '-s', '0', '-Z', 'root', '-w', join(dir, point.file)];
+    // -B: in immediate mode each packet takes a ring slot of the snaplen (256 KiB), so the
+    // default 2 MiB ring holds 8 packets, and a burst (a BGP session opening) while tcpdump
+    // waits for a loaded CPU is dropped by the kernel; 32 MiB holds 128.
+    const argv = ['tcpdump', '-i', point.iface, '--immediate-mode', '-B', '32768', '-U', '-n', '-s', '0', '-Z', 'root', '-w', join(dir, point.file)];
     // libpcap 1.10 already picks LINUX_SLL2 for "any"; say so explicitly so an
     // older or newer default cannot silently change what the fixtures contain.
     if (point.iface === 'any') argv.push('-y', 'LINUX_SLL2');
