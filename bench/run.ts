@@ -632,7 +632,6 @@ async function parallel(o: Options, cliReport: boolean): Promise<Record<string, 
   return { rows: rows.map(strip), ratio, floor };
 }
 
-
 async function startup(o: Options): Promise<Record<string, unknown>> {
   const cmds = [
     { name: 'netdiag --help', argv: netdiag('--help') },

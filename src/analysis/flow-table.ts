@@ -82,7 +82,7 @@ const D_STRIDE = 8;
 const W_MAX_INNER = 0; // pair
 const W_MAX_OUTER = 2; // pair
 const W_SEEN_DIR = 4; // pair: bit 0 seen arriving at the capturing host, bit 1 seen leaving it
-const W_LAST_PACKET = 6;
+// 6: free (a row's last packet number is in `recent`, where eviction samples it)
 const W_HIST = 7; // SIZE_BUCKETS.length
 const W_DATA = 16; // pair
 /** Size of the segment that set seqEnd, per direction: when it is acknowledged, that size got through. */
@@ -210,8 +210,8 @@ export class FlowTable {
    */
   private readonly synTimes: Float64Array;
   /**
-   * Each row's last packet number again, packed: eviction samples rows at random, and four
-   * bytes a row keep a full table's worth (512 KiB) in cache where the rows do not.
+   * Each row's last packet number, packed apart from the counter rows: eviction samples
+   * rows at random, and four bytes a row keep a full table's worth (512 KiB) in cache.
    */
   private readonly recent: Uint32Array;
   private free: number;
@@ -427,7 +427,6 @@ export class FlowTable {
     if (f.direction) w[wr + W_SEEN_DIR + dir]! |= f.direction;
     d[dr + D_BYTES + dir] = d[dr + D_BYTES + dir]! + wireLen;
     d[dr + D_LAST_TIME] = time;
-    w[wr + W_LAST_PACKET] = number;
     this.recent[row] = number;
     const inner = f.innerIpLen;
     if (inner > w[wr + W_MAX_INNER + dir]!) w[wr + W_MAX_INNER + dir] = inner;
@@ -717,7 +716,7 @@ export class FlowTable {
       firstTime: this.firstTime[row]!,
       lastTime: this.dv(row, D_LAST_TIME),
       firstPacket: this.wv(row, W_FIRST_PACKET),
-      lastPacket: this.wv(row, W_LAST_PACKET),
+      lastPacket: this.recent[row]!,
       maxInnerSize: wPair(W_MAX_INNER),
       maxOuterSize: wPair(W_MAX_OUTER),
       sizeHistogram: hist,

@@ -173,13 +173,8 @@ export class CaptureReader {
    */
   private tryInit(): number {
     const w = this.win;
-    if (w.pos > 0) {
-      // The header is parsed at buf[0]; a read-ahead swap leaves the bytes further in.
-      w.buf.copy(w.buf, 0, w.pos, w.end);
-      w.base += w.pos;
-      w.end -= w.pos;
-      w.pos = 0;
-    }
+    // The header is parsed at buf[0]; a read-ahead swap leaves the bytes further in.
+    this.compact();
     const b = w.buf;
     const avail = w.end - w.pos;
     const err = this.source?.error ?? null;
@@ -248,12 +243,7 @@ export class CaptureReader {
     if (this.ahead !== null) return this.takeAhead(this.ahead);
     const w = this.win;
     const src = this.source!;
-    if (w.pos > 0) {
-      if (w.pos < w.end) w.buf.copy(w.buf, 0, w.pos, w.end);
-      w.base += w.pos;
-      w.end -= w.pos;
-      w.pos = 0;
-    }
+    this.compact();
     const room = Math.min(this.chunkSize, w.buf.length - w.end);
     if (room <= 0) {
       // Cannot happen while records are bounded by MAX_RECORD_BYTES; never spin on it.
@@ -267,6 +257,16 @@ export class CaptureReader {
       this.readAhead();
     }
     return n;
+  }
+
+  /** Move the unconsumed bytes to the front of the buffer. */
+  private compact(): void {
+    const w = this.win;
+    if (w.pos === 0) return;
+    if (w.pos < w.end) w.buf.copy(w.buf, 0, w.pos, w.end);
+    w.base += w.pos;
+    w.end -= w.pos;
+    w.pos = 0;
   }
 
   private readAhead(): void {
