@@ -183,20 +183,20 @@ export class FlowTable {
   readonly capacity: number;
   size = 0;
   evicted = 0;
-  evictedPackets = 0;
   /** Bucket heads: grown with the live flows (at most half full) up to twice the capacity, so a capture of a few thousand flows looks up in a table that stays in cache. */
   private buckets: Int32Array;
   private mask: number;
   private readonly maxBuckets: number;
   private readonly chain: Int32Array;
   private readonly hash: Int32Array;
+  /**
+   * The hash's top byte per row, tested before a chained row's key: in a table of many
+   * short flows most lookups miss, and this keeps them from reading a cold key row for
+   * every row chained in the bucket.
+   */
+  private readonly tags: Uint8Array;
+  /** Key rows (KEY_WORDS each): the protocol, ports, tunnel and interface are read back from them, not kept apart, so taking a row writes no more lines than its key. */
   private readonly keys: Uint32Array;
-  private readonly proto: Int16Array;
-  private readonly portA: Uint16Array;
-  private readonly portB: Uint16Array;
-  private readonly tunnelKind: Uint8Array;
-  private readonly tunnelId: Float64Array; // GRE keys use all 32 bits; -1 is none
-  private readonly iface: Float64Array;
   private readonly firstTime: Float64Array;
   /** The counters every packet touches, one row per flow (see D_* and W_*): a packet reads two or three cache lines instead of twenty arrays. */
   private readonly d: Float64Array;
@@ -227,13 +227,8 @@ export class FlowTable {
     this.mask = first - 1;
     this.chain = new Int32Array(c).fill(NIL);
     this.hash = new Int32Array(c);
+    this.tags = new Uint8Array(c);
     this.keys = new Uint32Array(c * KEY_WORDS);
-    this.proto = new Int16Array(c).fill(-1);
-    this.portA = new Uint16Array(c);
-    this.portB = new Uint16Array(c);
-    this.tunnelKind = new Uint8Array(c);
-    this.tunnelId = new Float64Array(c);
-    this.iface = new Float64Array(c);
     this.firstTime = new Float64Array(c);
     this.d = new Float64Array(c * D_STRIDE);
     this.w = new Uint32Array(c * W_STRIDE);
@@ -288,9 +283,11 @@ export class FlowTable {
     const w17 = ((pA << 16) | pB) >>> 0;
     const w18 = tid >>> 0;
     const w19 = ifc >>> 0;
+    const tag = h >>> 24;
+    const tags = this.tags;
     let row = this.buckets[h & this.mask]!;
     while (row !== NIL) {
-      if (this.sameKey(row, a, ia, ib, oa, ob, tunnelled, w16, w17, w18, w19)) break;
+      if (tags[row] === tag && this.sameKey(row, a, ia, ib, oa, ob, tunnelled, w16, w17, w18, w19)) break;
       row = this.chain[row]!;
     }
     if (row === NIL) {
@@ -305,7 +302,7 @@ export class FlowTable {
       k[17] = w17;
       k[18] = w18;
       k[19] = w19;
-      row = this.insert(h, proto, pA, pB, tk, tid, ifc, time, number, dir, f);
+      row = this.insert(h, time, number, dir, f);
     }
     this.lastDir = dir;
     this.lastWasRetrans = false;
@@ -324,18 +321,13 @@ export class FlowTable {
     return true;
   }
 
-  private insert(h: number, proto: number, pA: number, pB: number, tk: number, tid: number, ifc: number, time: number, number: number, dir: number, f: PacketFacts): number {
+  private insert(h: number, time: number, number: number, dir: number, f: PacketFacts): number {
     let row: number;
     if (this.free < this.capacity) row = this.free++;
     else row = this.evictOne();
     this.size++;
     this.hash[row] = h;
-    this.proto[row] = proto;
-    this.portA[row] = pA;
-    this.portB[row] = pB;
-    this.tunnelKind[row] = tk;
-    this.tunnelId[row] = tid;
-    this.iface[row] = ifc;
+    this.tags[row] = h >>> 24;
     // Plain loops: a builtin call per row costs more than the few words it clears.
     const keys = this.keys;
     const k = this.k;
@@ -399,7 +391,6 @@ export class FlowTable {
       }
     }
     this.evicted++;
-    this.evictedPackets += this.totalPackets(victim);
     this.unlink(victim);
     this.size--;
     return victim;
@@ -508,13 +499,40 @@ export class FlowTable {
    */
   detailRows(limit = FLOW_DETAIL_LIMIT): number[] {
     const live: number[] = [];
-    for (let row = 0; row < this.free; row++) if (this.proto[row]! >= 0 && this.isLive(row)) live.push(row);
+    for (let row = 0; row < this.free; row++) if (this.isLive(row)) live.push(row);
     if (live.length <= limit) return live;
     const keep = new Uint8Array(this.free);
     this.keepTroubled(live, keep);
     this.keepBiggest(live, keep);
     this.keepPathRepresentatives(live, keep);
     return live.filter((row) => keep[row] === 1);
+  }
+
+  // A row's key fields, read back from its key words (see `add` for the layout).
+  private protoOf(row: number): number {
+    return this.keys[row * KEY_WORDS + 16]! & 0xff;
+  }
+
+  private tunnelKindOf(row: number): number {
+    return (this.keys[row * KEY_WORDS + 16]! >>> 8) & 0x7f;
+  }
+
+  /** VNI or GRE key, -1 when the tunnel has none. */
+  private tunnelIdOf(row: number): number {
+    return this.keys[row * KEY_WORDS + 16]! & 0x8000 ? -1 : this.keys[row * KEY_WORDS + 18]!;
+  }
+
+  /** Exact up to interface 2^28 (16 bits above the low word): further apart, keys would merge first. */
+  private ifaceOf(row: number): number {
+    return (this.keys[row * KEY_WORDS + 16]! >>> 16) * 4294967296 + this.keys[row * KEY_WORDS + 19]!;
+  }
+
+  private portAOf(row: number): number {
+    return this.keys[row * KEY_WORDS + 17]! >>> 16;
+  }
+
+  private portBOf(row: number): number {
+    return this.keys[row * KEY_WORDS + 17]! & 0xffff;
   }
 
   /** A row's 32-bit counter at `off` (end of pass). */
@@ -539,7 +557,7 @@ export class FlowTable {
   /** The report's trouble score (syn-only/reset handshakes, retransmissions, resets, no answer); 1 for lesser signs. */
   private trouble(row: number): number {
     let t = 0;
-    if (this.proto[row] === 6) {
+    if (this.protoOf(row) === 6) {
       const hs = this.handshake(row);
       if (hs === 'syn-only' || hs === 'reset') t += 100;
       t += this.wv(row, W_RETRANS) + this.wv(row, W_RETRANS + 1);
@@ -578,7 +596,7 @@ export class FlowTable {
   /** The inner conversation whatever outer path or interface carried it (collisions only keep a few rows more). */
   private innerHash(row: number): number {
     const base = row * KEY_WORDS;
-    let h = mix(mix(this.proto[row]!, this.portA[row]!), this.portB[row]!);
+    let h = mix(mix(this.protoOf(row), this.portAOf(row)), this.portBOf(row));
     h = mix(h, fold(this.keys, base));
     return mix(h, fold(this.keys, base + 4));
   }
@@ -611,7 +629,7 @@ export class FlowTable {
     const path = (from: number, to: number, tk: number, measure: number): number => ((from * 2 ** 20 + to) * 8 + tk) * 8 + measure;
     for (const row of live) {
       const base = row * KEY_WORDS;
-      const tk = this.tunnelKind[row]!;
+      const tk = this.tunnelKindOf(row);
       const byInitiator = this.wv(row, W_INITIATOR_IS_B) === 0;
       if (tk === 0) {
         const acked = this.wv(row, W_MAX_ACKED);
@@ -670,7 +688,9 @@ export class FlowTable {
     const keys = this.keys;
     const aStr = addrString(keys, base);
     const bStr = addrString(keys, base + 4);
-    const tunnelled = this.tunnelKind[row] !== 0;
+    const tk = this.tunnelKindOf(row);
+    const tunnelled = tk !== 0;
+    const tid = this.tunnelIdOf(row);
     const oA = tunnelled ? addrString(keys, base + 8) : null;
     const oB = tunnelled ? addrString(keys, base + 12) : null;
     const swap = this.wv(row, W_INITIATOR_IS_B) === 1;
@@ -681,7 +701,7 @@ export class FlowTable {
     const pair = (arr: Float64Array | Uint32Array, at: number): [number, number] => [arr[at + d0]!, arr[at + d1]!];
     const wPair = (off: number) => pair(this.w, wr + off);
     const dPair = (off: number) => pair(this.d, dr + off);
-    const proto = this.proto[row]!;
+    const proto = this.protoOf(row);
     const isTcp = proto === 6;
     const syn = this.wv(row, W_SYN);
     const synAck = this.wv(row, W_SYN_ACK);
@@ -695,19 +715,19 @@ export class FlowTable {
     const protoName = proto === 6 ? 'tcp' : proto === 17 ? 'udp' : proto === 1 ? 'icmp' : proto === 58 ? 'icmpv6' : `ip-proto-${proto}`;
     const hist: number[] = [];
     for (let e = 0; e < SIZE_BUCKETS.length; e++) hist.push(this.wv(row, W_HIST + e));
-    const sport = swap ? this.portB[row]! : this.portA[row]!;
-    const dport = swap ? this.portA[row]! : this.portB[row]!;
+    const sport = swap ? this.portBOf(row) : this.portAOf(row);
+    const dport = swap ? this.portAOf(row) : this.portBOf(row);
     return {
-      key: `${protoName} ${swap ? bStr : aStr}:${sport} > ${swap ? aStr : bStr}:${dport}${tunnelled ? ` via ${TUNNEL_NAMES[this.tunnelKind[row]!]}${this.tunnelId[row]! >= 0 ? ' ' + this.tunnelId[row] : ''} ${swap ? oB : oA}>${swap ? oA : oB}` : ''}`,
+      key: `${protoName} ${swap ? bStr : aStr}:${sport} > ${swap ? aStr : bStr}:${dport}${tunnelled ? ` via ${TUNNEL_NAMES[tk]}${tid >= 0 ? ' ' + tid : ''} ${swap ? oB : oA}>${swap ? oA : oB}` : ''}`,
       proto,
       protoName,
       src: swap ? bStr : aStr,
       sport,
       dst: swap ? aStr : bStr,
       dport,
-      tunnel: TUNNEL_NAMES[this.tunnelKind[row]!] ?? 'none',
-      tunnelId: this.tunnelId[row]!,
-      iface: this.iface[row]!,
+      tunnel: TUNNEL_NAMES[tk] ?? 'none',
+      tunnelId: tid,
+      iface: this.ifaceOf(row),
       local: localSide(this.wv(row, W_SEEN_DIR + d0), this.wv(row, W_SEEN_DIR + d1)),
       outerSrc: swap ? oB : oA,
       outerDst: swap ? oA : oB,

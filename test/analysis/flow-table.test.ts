@@ -12,7 +12,7 @@ import { generateCapture } from '../../bench/generate.js';
 import type { Analyzer } from '../../src/analysis/analyzer.js';
 import { analyzers } from '../../src/analysis/analyzers/index.js';
 import { diagnose } from '../../src/analysis/diagnose.js';
-import { PacketFacts } from '../../src/analysis/facts.js';
+import { PacketFacts, TUNNEL_NAMES } from '../../src/analysis/facts.js';
 import { FLOW_DETAIL_LIMIT, FlowTable } from '../../src/analysis/flow-table.js';
 import { analyzeReader, type CaptureResult } from '../../src/analysis/pass.js';
 import { CaptureReader } from '../../src/capture/reader.js';
@@ -171,5 +171,43 @@ describe('the bucket index', () => {
     for (let k = total - 1_000; k < total; k++) table.add(udpFacts(f, base + k, base + 0x10000, 40000, 53), 2 * total + k, 2 * total + k + 1, 100);
     expect(table.size).toBe(capacity);
     expect(table.evicted).toBe(3_000);
+  });
+});
+
+describe("a flow's fields read back from its key", () => {
+  function facts(f: PacketFacts, o: { tunnelKind: number; tunnelId: number; iface: number; proto: number; sport: number; dport: number }): PacketFacts {
+    f.addr.fill(0);
+    for (const at of [2, 6, 10, 14]) f.addr[at] = 0xffff;
+    f.addr[3] = 0xc6120001; // 198.18.0.1
+    f.addr[7] = 0xc6120002;
+    f.addr[11] = 0x64600a0a; // 100.96.10.10
+    f.addr[15] = 0x64600b0b;
+    f.innerIp = 3;
+    f.outerIp = 1;
+    f.l4 = 4;
+    f.icmp = -1;
+    f.innerProto = o.proto;
+    f.sport = o.sport;
+    f.dport = o.dport;
+    f.tunnelKind = o.tunnelKind;
+    f.tunnelId = o.tunnelId;
+    f.iface = o.iface;
+    f.innerIpLen = 60;
+    return f;
+  }
+
+  // The extremes of each field: a tunnel without an id next to the all-ones GRE key, an
+  // interface word above 2^32 (pcapng interface 5000 × 2^20 plus a cooked ifindex), ports
+  // at both ends of their range, in the direction that swaps the sides.
+  it.each([
+    { tunnelKind: 3, tunnelId: -1, iface: 0, proto: 17, sport: 65535, dport: 1 },
+    { tunnelKind: 3, tunnelId: 0xffffffff, iface: 5000 * 1048576 + 7, proto: 6, sport: 0, dport: 65535 },
+    { tunnelKind: 1, tunnelId: 0, iface: 1048575, proto: 132, sport: 8472, dport: 8472 },
+  ])('%o', (o) => {
+    const table = new FlowTable(64);
+    const f = new PacketFacts(createRegistry());
+    table.add(facts(f, o), 1, 1, 100);
+    const [flow] = table.summaries(Infinity);
+    expect(flow).toMatchObject({ proto: o.proto, tunnel: TUNNEL_NAMES[o.tunnelKind], tunnelId: o.tunnelId, iface: o.iface, src: '100.96.10.10', sport: o.sport, dst: '100.96.11.11', dport: o.dport });
   });
 });
