@@ -73,6 +73,14 @@ interface State {
   memoKeys: Float64Array;
   memoEntries: Int32Array;
   memoSlots: number;
+  /**
+   * The same rows by the keys' hash (KEYED_SLOTS of them), tried when the flow's own row
+   * misses: a flow's first packet usually repeats the associations of packets before it
+   * (a new connection between the same pods or nodes; every probe of a scan), so even a
+   * capture of a million short flows counts most packets without looking anything up.
+   */
+  keyedKeys: Float64Array;
+  keyedEntries: Int32Array;
   /** The current packet's keys, laid out as a memo row. */
   now: Float64Array;
 }
@@ -121,6 +129,8 @@ const SHAPE_KIND_SHIFT = 5;
  * 30 MB as the table fills, and with it the memory of a long capture.
  */
 const MEMO_MAX_SLOTS = 1 << 15;
+/** Rows of the keyed memo (112 KiB). */
+const KEYED_SLOTS = 1024;
 
 /** Tunnel kinds kept in firstKinds (more are rare: each is a tunnel type and port). */
 const FIRST_KINDS = 8;
@@ -145,6 +155,17 @@ function sameKeys(keys: Float64Array, m: number, now: Float64Array): boolean {
     keys[m + M_INNER_SRC] === now[M_INNER_SRC] &&
     keys[m + M_INNER_DST] === now[M_INNER_DST]
   );
+}
+
+/** The keyed memo row for the keys in `now`. */
+function keyedSlot(now: Float64Array): number {
+  // `| 0` keeps a key's low 32 bits (MACs and VTEP keys are wider): enough to spread rows.
+  let h = Math.imul(now[M_SHAPE]! ^ (now[M_OUTER_SRC]! | 0), 0x9e3779b1);
+  h = Math.imul(h ^ (now[M_OUTER_DST]! | 0), 0x85ebca77);
+  h = Math.imul(h ^ (now[M_INNER_SRC]! | 0), 0xc2b2ae3d);
+  h = Math.imul(h ^ (now[M_INNER_DST]! | 0), 0x27d4eb2d);
+  h = Math.imul(h ^ (now[M_ETH_SRC]! | 0) ^ (now[M_INNER_ETH_DST]! | 0), 0x165667b1);
+  return (h ^ (h >>> 15)) & (KEYED_SLOTS - 1);
 }
 
 function growMemo(s: State, slot: number): void {
@@ -184,6 +205,8 @@ function createState(): State {
     memoKeys: new Float64Array(0),
     memoEntries: new Int32Array(0),
     memoSlots: 0,
+    keyedKeys: new Float64Array(KEYED_SLOTS * MEMO_KEYS),
+    keyedEntries: new Int32Array(KEYED_SLOTS * MEMO_ENTRIES),
     now: new Float64Array(MEMO_KEYS),
   };
 }
@@ -217,67 +240,98 @@ function countArp(s: State, f: PacketFacts): void {
 }
 
 /**
- * The IPv4 packet's associations from its keys in `s.now`, each looked up; `slot`'s memo
- * (when it has one, slot >= 0) takes the keys and the entries found, or is cleared when a
- * counter was full. Out of the packet hook: a flow direction's first packet or a changed
- * one only.
+ * The IPv4 packet's associations from its keys in `s.now`, counted on the entries of the
+ * keyed memo row when it holds these keys, else each looked up (and the keyed row then
+ * takes the keys and the entries found, unless a counter was full). `slot`'s memo (when
+ * it has one, slot >= 0) takes the same. Out of the packet hook: a flow direction's first
+ * packet or a changed one only.
  */
-function countLookedUp(s: State, slot: number): void {
+function countUnremembered(s: State, slot: number): void {
+  const now = s.now;
+  const kslot = keyedSlot(now);
+  const km = kslot * MEMO_KEYS;
+  const ke = kslot * MEMO_ENTRIES;
+  const keyedEntries = s.keyedEntries;
+  if (sameKeys(s.keyedKeys, km, now)) countRemembered(s, keyedEntries, ke);
+  else if (countLookedUp(s, ke) < 0) {
+    // A counter was full: nothing is remembered, so the pair is looked up (and counted as missed) again next time.
+    s.keyedKeys[km + M_SHAPE] = 0;
+    if (slot >= 0) s.memoKeys[slot * MEMO_KEYS + M_SHAPE] = 0;
+    return;
+  } else s.keyedKeys.set(now, km);
+  if (slot < 0) return;
+  s.memoKeys.set(now, slot * MEMO_KEYS);
+  const entries = s.memoEntries;
+  const e = slot * MEMO_ENTRIES;
+  for (let k = 0; k < MEMO_ENTRIES; k++) entries[e + k] = keyedEntries[ke + k]!;
+}
+
+/** Count the packet on remembered entries (row `e` of `entries`) for the branches its shape in `s.now` took. */
+function countRemembered(s: State, entries: Int32Array, e: number): void {
+  const shape = s.now[M_SHAPE]!;
+  if (shape & SHAPE_OUTER_ETH) {
+    s.l2Src.count(entries[e + E_L2_SRC]!);
+    if (!(shape & SHAPE_TUNNEL)) s.l2Dst.count(entries[e + E_L2_DST]!);
+  }
+  if (shape & SHAPE_VTEP) {
+    s.vtepSrc.count(entries[e + E_VTEP_SRC]!);
+    s.vtepDst.count(entries[e + E_VTEP_DST]!);
+    s.fdbUse.count(entries[e + E_FDB_USE]!);
+  }
+  if (shape & SHAPE_INNER) {
+    s.podBehindSrc.count(entries[e + E_POD_BEHIND_SRC]!);
+    s.podToDst.count(entries[e + E_POD_TO_DST]!);
+    s.podIpBehind.count(entries[e + E_POD_IP_BEHIND]!);
+  }
+}
+
+/** Look up and count each association of the keys in `s.now`, noting the entries in row `e` of the keyed memo; negative when a counter was full and a pair new. */
+function countLookedUp(s: State, e: number): number {
   const k = s.input;
   const now = s.now;
   const shape = now[M_SHAPE]!;
   const outerSrc = now[M_OUTER_SRC]!;
   const outerDst = now[M_OUTER_DST]!;
-  // Negative once a counter was full and the pair new: a memo is kept only when all fitted.
+  const entries = s.keyedEntries;
   let missed = 0;
   if (shape & SHAPE_OUTER_ETH) {
     k[PAIR_A] = now[M_ETH_SRC]!;
     k[PAIR_B] = outerSrc;
     k[PAIR_C] = -1;
-    missed |= addRemembered(s, s.l2Src, slot, E_L2_SRC);
+    missed |= entries[e + E_L2_SRC] = s.l2Src.addInput();
     if (!(shape & SHAPE_TUNNEL)) {
       k[PAIR_A] = now[M_ETH_DST]!;
       k[PAIR_B] = outerDst;
-      missed |= addRemembered(s, s.l2Dst, slot, E_L2_DST);
+      missed |= entries[e + E_L2_DST] = s.l2Dst.addInput();
     }
   }
   if (shape & SHAPE_VTEP) {
     k[PAIR_A] = outerSrc;
     k[PAIR_B] = now[M_INNER_ETH_SRC]!;
     k[PAIR_C] = now[M_VTEP]!;
-    missed |= addRemembered(s, s.vtepSrc, slot, E_VTEP_SRC);
+    missed |= entries[e + E_VTEP_SRC] = s.vtepSrc.addInput();
     k[PAIR_A] = outerDst;
     k[PAIR_B] = now[M_INNER_ETH_DST]!;
-    missed |= addRemembered(s, s.vtepDst, slot, E_VTEP_DST);
+    missed |= entries[e + E_VTEP_DST] = s.vtepDst.addInput();
     k[PAIR_C] = outerSrc;
-    missed |= addRemembered(s, s.fdbUse, slot, E_FDB_USE);
+    missed |= entries[e + E_FDB_USE] = s.fdbUse.addInput();
   }
   if (shape & SHAPE_INNER) {
     const innerSrc = now[M_INNER_SRC]!;
     k[PAIR_A] = outerSrc;
     k[PAIR_B] = (innerSrc & 0xffffff00) >>> 0;
     k[PAIR_C] = shape >>> SHAPE_KIND_SHIFT;
-    missed |= addRemembered(s, s.podBehindSrc, slot, E_POD_BEHIND_SRC);
+    missed |= entries[e + E_POD_BEHIND_SRC] = s.podBehindSrc.addInput();
     k[PAIR_A] = outerDst;
     k[PAIR_B] = (now[M_INNER_DST]! & 0xffffff00) >>> 0;
     k[PAIR_C] = outerSrc;
-    missed |= addRemembered(s, s.podToDst, slot, E_POD_TO_DST);
+    missed |= entries[e + E_POD_TO_DST] = s.podToDst.addInput();
     k[PAIR_A] = innerSrc;
     k[PAIR_B] = outerSrc;
     k[PAIR_C] = -1;
-    missed |= addRemembered(s, s.podIpBehind, slot, E_POD_IP_BEHIND);
+    missed |= entries[e + E_POD_IP_BEHIND] = s.podIpBehind.addInput();
   }
-  if (slot < 0) return;
-  const m = slot * MEMO_KEYS;
-  if (missed < 0) s.memoKeys[m + M_SHAPE] = 0;
-  else s.memoKeys.set(now, m);
-}
-
-/** Count the pair in `s.input` on `counter`, and note its entry in `slot`'s memo row (if any) at `at`; returns the entry, -1 if full. */
-function addRemembered(s: State, counter: PairCounter, slot: number, at: number): number {
-  const found = counter.addInput();
-  if (slot >= 0) s.memoEntries[slot * MEMO_ENTRIES + at] = found;
-  return found;
+  return missed;
 }
 
 export const topologyCollector = defineAnalyzer<State, TopologyObservations>({
@@ -325,27 +379,9 @@ export const topologyCollector = defineAnalyzer<State, TopologyObservations>({
       if (s.memoSlots < MEMO_MAX_SLOTS) growMemo(s, slot);
       slot &= s.memoSlots - 1;
     }
-    if (slot < 0 || !sameKeys(s.memoKeys, slot * MEMO_KEYS, now)) {
-      countLookedUp(s, slot);
-      return;
-    }
     // Same associations as this flow direction's last packet: counted on the entries found then.
-    const e = slot * MEMO_ENTRIES;
-    const entries = s.memoEntries;
-    if (outerEth) {
-      s.l2Src.count(entries[e + E_L2_SRC]!);
-      if (!tunnelled) s.l2Dst.count(entries[e + E_L2_DST]!);
-    }
-    if (vtepPath) {
-      s.vtepSrc.count(entries[e + E_VTEP_SRC]!);
-      s.vtepDst.count(entries[e + E_VTEP_DST]!);
-      s.fdbUse.count(entries[e + E_FDB_USE]!);
-    }
-    if (innerPath) {
-      s.podBehindSrc.count(entries[e + E_POD_BEHIND_SRC]!);
-      s.podToDst.count(entries[e + E_POD_TO_DST]!);
-      s.podIpBehind.count(entries[e + E_POD_IP_BEHIND]!);
-    }
+    if (slot >= 0 && sameKeys(s.memoKeys, slot * MEMO_KEYS, now)) countRemembered(s, s.memoEntries, slot * MEMO_ENTRIES);
+    else countUnremembered(s, slot);
   },
   finish(s, ctx) {
     const counters = [s.vtepSrc, s.vtepDst, s.podBehindSrc, s.podToDst, s.fdbUse, s.podIpBehind, s.l2Src, s.l2Dst, s.arpRequests, s.arpReplies, s.arpGratuitous, s.arpOutgoing];
