@@ -359,6 +359,17 @@ const FLAG_NAMES: ReadonlyArray<readonly [number, string]> = [
   [TCP_CWR, 'CWR'],
   [TCP_AE, 'AE'],
 ];
+const flagLists: string[] = [];
+
+/** The summary's ` [SYN, ACK]` (empty without flags), built once per flag combination: a list prints a line per packet. */
+function flagList(flags: number): string {
+  let s = flagLists[flags];
+  if (s === undefined) {
+    const names = FLAG_NAMES.filter(([bit]) => flags & bit).map(([, name]) => name);
+    s = flagLists[flags] = names.length ? ` [${names.join(', ')}]` : '';
+  }
+  return s;
+}
 
 export const tcp: ProtocolModule = {
   dispatch: [['ip.proto', 6]],
@@ -532,10 +543,7 @@ export const tcp: ProtocolModule = {
       let text = `TCP ${u16(b, s)} → ${u16(b, s + 2)}`;
       const flags = tcpFlags(p, i);
       if (flags < 0) return text + (hasCore(p, i) ? ' (bad header length)' : ' (truncated)');
-      const names: string[] = [];
-      for (const [bit, name] of FLAG_NAMES) if (flags & bit) names.push(name);
-      if (names.length) text += ` [${names.join(', ')}]`;
-      text += ` seq=${tcpSeq(p, i)}`;
+      text += `${flagList(flags)} seq=${tcpSeq(p, i)}`;
       if (flags & TCP_ACK) text += ` ack=${tcpAck(p, i)}`;
       text += ` win=${tcpWindow(p, i)}`;
       const len = tcpPayloadLength(p, i);
