@@ -109,14 +109,13 @@ export function chunkBytes(rows: number): number {
   return rows * ROW_BYTES;
 }
 
-const COLUMN_TYPE = new Map(LAYOUT.map(([name, Ctor]) => [name, Ctor]));
-/** Each column's byte offset in a chunk of one row (multiply by the rows). */
-const ROW_OFFSET = (() => {
-  const at = {} as Record<keyof Columns, number>;
-  let off = 0;
-  for (const [name, , width] of LAYOUT) {
-    at[name] = off;
-    off += width;
+/** Each column's array type and its byte offset in a chunk of one row (multiply by the rows). */
+const PLACE = (() => {
+  const at = new Map<keyof Columns, { Ctor: (typeof LAYOUT)[number][1]; offset: number }>();
+  let offset = 0;
+  for (const [name, Ctor, width] of LAYOUT) {
+    at.set(name, { Ctor, offset });
+    offset += width;
   }
   return at;
 })();
@@ -124,7 +123,8 @@ const ROW_OFFSET = (() => {
 /**
  * Columns as one object literal naming every column. Built by keyed stores (a loop over
  * the names), an object of twenty properties drops into dictionary mode, and every column
- * read in the per-row loops of the correlation becomes a hash lookup.
+ * read in the per-row loops of the correlation becomes a hash lookup (so would a table
+ * spread from it; spread from this literal, it stays a fast object).
  */
 function columnsFrom(view: <K extends keyof Columns>(name: K) => Columns[K]): Columns {
   return {
@@ -153,42 +153,15 @@ function columnsFrom(view: <K extends keyof Columns>(name: K) => Columns[K]): Co
 
 /** Column views over one chunk buffer of `rows` rows. */
 export function chunkColumns(buf: ArrayBufferLike, rows: number): Columns {
-  return columnsFrom((name) => new (COLUMN_TYPE.get(name)!)(buf, ROW_OFFSET[name] * rows, rows) as Columns[typeof name]);
+  return columnsFrom((name) => {
+    const { Ctor, offset } = PLACE.get(name)!;
+    return new Ctor(buf, offset * rows, rows) as Columns[typeof name];
+  });
 }
 
 /** The first `n` rows of every column (views, no copy). */
 export function subColumns(c: Columns, n: number): Columns {
   return columnsFrom((name) => c[name].subarray(0, n) as Columns[typeof name]);
-}
-
-/** A table of `cols` (as one literal, for the reason columnsFrom gives). */
-export function sightingTable(capture: string, count: number, truncated: boolean, limit: number, cols: Columns): SightingTable {
-  return {
-    capture,
-    count,
-    truncated,
-    limit,
-    time: cols.time,
-    keyHi: cols.keyHi,
-    keyLo: cols.keyLo,
-    nat: cols.nat,
-    payload: cols.payload,
-    frame: cols.frame,
-    iface: cols.iface,
-    src: cols.src,
-    dst: cols.dst,
-    ports: cols.ports,
-    outerSrc: cols.outerSrc,
-    outerDst: cols.outerDst,
-    vni: cols.vni,
-    aux1: cols.aux1,
-    aux2: cols.aux2,
-    size: cols.size,
-    tcpFlags: cols.tcpFlags,
-    proto: cols.proto,
-    flags: cols.flags,
-    tunnel: cols.tunnel,
-  };
 }
 
 /** Fresh columns of `rows` rows (one buffer; `shared`: a SharedArrayBuffer). */

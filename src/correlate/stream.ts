@@ -1,5 +1,5 @@
 import { closeSync, openSync, readSync } from 'node:fs';
-import { allocateColumns, chunkColumns, copyRows, sightingTable, subColumns, type Columns, type SightingStore, type SightingTable } from './sightings.js';
+import { allocateColumns, chunkColumns, copyRows, subColumns, type Columns, type SightingStore, type SightingTable } from './sightings.js';
 
 /** Reads a store's chunks in order, one at a time (one chunk of memory per capture). */
 export class ChunkReader {
@@ -54,7 +54,7 @@ export function readPrefix(store: SightingStore, n: number): SightingTable {
     have += take;
   }
   r.close();
-  return sightingTable(store.capture, have, store.truncated, store.limit, subColumns(cols, have));
+  return { capture: store.capture, count: have, truncated: store.truncated, limit: store.limit, ...subColumns(cols, have) };
 }
 
 /**
@@ -148,7 +148,7 @@ export class WindowCursor {
       this.at = e;
       if (e < ch.rows) break;
     }
-    return sightingTable(this.store.capture, this.n, this.store.truncated, this.store.limit, subColumns(this.cols, this.n));
+    return { capture: this.store.capture, count: this.n, truncated: this.store.truncated, limit: this.store.limit, ...subColumns(this.cols, this.n) };
   }
 
   private append(src: Columns, from: number, to: number): void {

@@ -4,10 +4,19 @@
  * document as markup.
  */
 
-/** Replace C0/C1 control characters, DEL and bidi overrides with visible escapes. */
+/** C0/C1 control characters, DEL and bidi overrides: what escapeControl replaces. */
+const CONTROL = '[\\u0000-\\u001f\\u007f-\\u009f\\u200e\\u200f\\u202a-\\u202e\\u2066-\\u2069]';
+/** Without /g: a test keeps no state between calls. */
+const HAS_CONTROL = new RegExp(CONTROL);
+const EVERY_CONTROL = new RegExp(CONTROL, 'g');
+
+/**
+ * Replace C0/C1 control characters, DEL and bidi overrides with visible escapes. Most text
+ * has none: one regex test returns it as it is, without setting up the replace.
+ */
 export function escapeControl(s: string): string {
-  // eslint-disable-next-line no-control-regex
-  return s.replace(/[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, (c) => {
+  if (!HAS_CONTROL.test(s)) return s;
+  return s.replace(EVERY_CONTROL, (c) => {
     const n = c.charCodeAt(0);
     if (n === 0x0a) return '\\n';
     if (n === 0x0d) return '\\r';

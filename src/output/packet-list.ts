@@ -129,18 +129,18 @@ export class PacketLister {
     return {
       number: p.number,
       time: p.relativeTime().toFixed(6),
-      source: escapeText(source),
-      destination: escapeText(destination),
-      protocol: own > 0 ? escapeText(this.label(p, own - 1)) : '',
+      source: escapeControl(source),
+      destination: escapeControl(destination),
+      protocol: own > 0 ? escapeControl(this.label(p, own - 1)) : '',
       length: p.wireLen,
-      info: escapeText(this.info(p, own)),
+      info: escapeControl(this.info(p, own)),
     };
   }
 
   /** One line, as `tshark` prints its packet list (prefixed with the capture name when given). */
   line(p: PacketView, captureLabel?: string): string {
     const c = this.columns(p);
-    const head = captureLabel === undefined ? '' : escapeText(captureLabel) + ' ';
+    const head = captureLabel === undefined ? '' : escapeControl(captureLabel) + ' ';
     const addr = c.source || c.destination ? `${c.source} → ${c.destination} ` : '';
     return `${head}${String(c.number).padStart(5)} ${c.time.padStart(10)} ${addr}${c.protocol} ${c.length} ${c.info}`;
   }
@@ -223,15 +223,6 @@ export class PacketLister {
     if (net === from && this.isNetwork[first]) parts[0] = `${this.label(p, from)} ${parts[0]}`;
     return parts.join(' ');
   }
-}
-
-/** What escapeControl replaces (without its /g: a test keeps no state between calls). */
-// eslint-disable-next-line no-control-regex
-const NEEDS_ESCAPE = /[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
-
-/** escapeControl, skipping its replace for the usual line without anything to escape (one regex test: 3x a loop over the characters). */
-export function escapeText(s: string): string {
-  return NEEDS_ESCAPE.test(s) ? escapeControl(s) : s;
 }
 
 function ipInIpName(outer: string, inner: string, outerLabel: string): string {

@@ -5,7 +5,8 @@ import { Decoder } from '../decode/decoder.js';
 import type { PacketView } from '../decode/packet-view.js';
 import type { Registry } from '../decode/registry.js';
 import { packetDetail, type PacketDetail } from '../output/detail.js';
-import { escapeText, PacketLister, type PacketColumns } from '../output/packet-list.js';
+import { escapeControl } from '../output/escape.js';
+import { PacketLister, type PacketColumns } from '../output/packet-list.js';
 import { gunzipToSpool, isGzipFile, type GunzipSpool } from './gunzip-spool.js';
 
 /** How a row is coloured: by the worst anomaly, else by what the packet is. */
@@ -232,7 +233,7 @@ export class CaptureStore {
 
   /** The capture's label, safe for the terminal. */
   get title(): string {
-    return escapeText(this.label);
+    return escapeControl(this.label);
   }
 
   close(): void {

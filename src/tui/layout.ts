@@ -1,4 +1,4 @@
-import { escapeText } from '../output/packet-list.js';
+import { escapeControl } from '../output/escape.js';
 
 /**
  * Text fitting for fixed-width terminal cells. Columns are counted in UTF-16 code units,
@@ -55,7 +55,7 @@ function wrapWords(para: string, w: number, out: string[]): void {
 }
 
 /** Text that may hold packet bytes (report strings quote addresses, names, notes) made terminal-safe. */
-export const safe = (s: string | number | null | undefined): string => (s === null || s === undefined ? '' : escapeText(String(s)));
+export const safe = (s: string | number | null | undefined): string => (s === null || s === undefined ? '' : escapeControl(String(s)));
 
 /** The first row of a window of `height` rows that keeps `cursor` visible, moving as little as possible. */
 export function scrollTop(top: number, cursor: number, height: number, length: number): number {

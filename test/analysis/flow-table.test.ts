@@ -127,23 +127,23 @@ describe('flow keys', () => {
   });
 });
 
-describe('the bucket index', () => {
-  /** Facts of a UDP packet between two pod addresses (IPv4 as ::ffff:a.b.c.d words). */
-  function udpFacts(f: PacketFacts, src: number, dst: number, sport: number, dport: number): PacketFacts {
-    f.addr.fill(0);
-    f.addr[10] = f.addr[14] = 0xffff;
-    f.addr[11] = src;
-    f.addr[15] = dst;
-    f.innerIp = 1;
-    f.l4 = 2;
-    f.icmp = -1;
-    f.innerProto = 17;
-    f.sport = sport;
-    f.dport = dport;
-    f.innerIpLen = 60;
-    return f;
-  }
+/** Facts of a UDP packet between two pod addresses (IPv4 as ::ffff:a.b.c.d words). */
+function udpFacts(f: PacketFacts, src: number, dst: number, sport: number, dport: number): PacketFacts {
+  f.addr.fill(0);
+  f.addr[10] = f.addr[14] = 0xffff;
+  f.addr[11] = src;
+  f.addr[15] = dst;
+  f.innerIp = 1;
+  f.l4 = 2;
+  f.icmp = -1;
+  f.innerProto = 17;
+  f.sport = sport;
+  f.dport = dport;
+  f.innerIpLen = 60;
+  return f;
+}
 
+describe('the bucket index', () => {
   it('finds every flow again after growing with thousands of them', () => {
     const table = new FlowTable(50_000);
     const f = new PacketFacts(createRegistry());
@@ -175,24 +175,19 @@ describe('the bucket index', () => {
 });
 
 describe("a flow's fields read back from its key", () => {
+  /** A tunnelled flow between two pods on two nodes (the UDP helper's packet, wrapped). */
   function facts(f: PacketFacts, o: { tunnelKind: number; tunnelId: number; iface: number; proto: number; sport: number; dport: number }): PacketFacts {
-    f.addr.fill(0);
-    for (const at of [2, 6, 10, 14]) f.addr[at] = 0xffff;
+    udpFacts(f, 0x64600a0a, 0x64600b0b, o.sport, o.dport); // 100.96.10.10 → 100.96.11.11
+    f.addr[2] = f.addr[6] = 0xffff;
     f.addr[3] = 0xc6120001; // 198.18.0.1
     f.addr[7] = 0xc6120002;
-    f.addr[11] = 0x64600a0a; // 100.96.10.10
-    f.addr[15] = 0x64600b0b;
-    f.innerIp = 3;
     f.outerIp = 1;
+    f.innerIp = 3;
     f.l4 = 4;
-    f.icmp = -1;
     f.innerProto = o.proto;
-    f.sport = o.sport;
-    f.dport = o.dport;
     f.tunnelKind = o.tunnelKind;
     f.tunnelId = o.tunnelId;
     f.iface = o.iface;
-    f.innerIpLen = 60;
     return f;
   }
 

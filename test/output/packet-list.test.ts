@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { arp, ethernet, ETHERTYPE, ipUdp, ipv4, IPPROTO, ipTcp } from '../../src/craft/index.js';
-import { escapeControl } from '../../src/output/escape.js';
-import { escapeText, PacketLister } from '../../src/output/packet-list.js';
+import { PacketLister } from '../../src/output/packet-list.js';
 import { decodeBytes, makeDecoder } from '../helpers/decode.js';
 import { tshark, udpPacket, vxlanSyn, writePcap } from '../commands/harness.js';
 
@@ -91,24 +90,5 @@ describe('packet list line', () => {
     const c = new PacketLister(dec.reg).columns(p);
     const [src, dst, proto] = tsharkColumns(writePcap([{ data: bytes }]))[0]!;
     expect([c.source, c.destination, c.protocol]).toEqual([src, dst, proto]);
-  });
-});
-
-describe('escapeText', () => {
-  // Its quick test decides whether escapeControl runs at all: any character the test
-  // missed would reach the terminal raw.
-  it('escapes exactly what escapeControl escapes, for every UTF-16 code unit', () => {
-    const missed: number[] = [];
-    for (let c = 0; c <= 0xffff; c++) {
-      const s = `a${String.fromCharCode(c)}b`;
-      if (escapeText(s) !== escapeControl(s)) missed.push(c);
-    }
-    expect(missed).toEqual([]);
-  });
-
-  it('returns a line without control characters as it is', () => {
-    const line = 'VXLAN vni 1 198.18.0.4→198.18.0.1 | TCP 100.96.4.12:9090 → 100.96.1.217:35931 [PSH, ACK]';
-    expect(escapeText(line)).toBe(line);
-    expect(escapeText('x\u202ey\u2066z\n')).toBe('x\\u202ey\\u2066z\\n');
   });
 });
