@@ -108,9 +108,9 @@ async function runCli(entry: string, args: string[], nodeArgs: string[], scratch
   return { wall, cpu, rss, stdout: report };
 }
 
-/** Milliseconds the profile spent inside `correlate()` (src/correlate/correlate), callees included. */
+/** Milliseconds the profile spent inside `correlate()` (src/correlate/correlate, or the bundle's chunk holding it), callees included. */
 function correlateMs(p: CpuProfile): number {
-  return insideMs(p, 'correlate', /\/correlate\/correlate\.(js|ts)$/);
+  return insideMs(p, 'correlate', /\/correlate\/correlate\.(js|ts)$|\/dist\/bundle\/[^/]+\.js$/);
 }
 
 /** The newest modification time among the files under `dir` (recursively). */

@@ -48,10 +48,13 @@ export function buildPackets(j: Joined, offsets: Array<number | null>, window = 
   // NAT fallback over instances that stayed alone.
   const size = arrays.int32('p.size', count).fill(0);
   for (let q = 0; q < n; q++) size[pktOf[q]!]!++;
-  const alone: number[] = [];
-  for (let q = 0; q < n; q++) if (size[pktOf[q]!] === 1) alone.push(q);
+  // A pooled array, not a growing list: when the captures share few packets, nearly every instance is alone.
+  const aloneAll = arrays.int32('p.alone', n);
+  let nAlone = 0;
+  for (let q = 0; q < n; q++) if (size[pktOf[q]!] === 1) aloneAll[nAlone++] = q;
+  const alone = aloneAll.subarray(0, nAlone);
   let natJoined = 0;
-  if (alone.length > 1) {
+  if (nAlone > 1) {
     const natAt = arrays.uint32('p.nat', n);
     for (const q of alone) {
       const g = j.instHead[q]!;
@@ -99,7 +102,7 @@ export function buildPackets(j: Joined, offsets: Array<number | null>, window = 
 }
 
 /** The members of `qs` whose `key` another member also has, in their order (an open-addressing count table). */
-function withSharedKey(qs: readonly number[], key: Uint32Array, arrays: Arrays): Int32Array {
+function withSharedKey(qs: Int32Array, key: Uint32Array, arrays: Arrays): Int32Array {
   let cap = 16;
   while (cap < qs.length * 2) cap *= 2;
   const mask = cap - 1;
