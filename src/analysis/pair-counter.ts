@@ -178,6 +178,26 @@ export class PairCounter {
     if (n < EVIDENCE_SAMPLE) this.w[e * W_STRIDE + W_SAMPLES + n] = i[PAIR_PACKET]!;
   }
 
+  /** Whether entry `e` holds its full sample of packet numbers: what is counted on it after that only adds up. */
+  sampled(e: number): boolean {
+    return this.d[e * D_STRIDE + D_COUNT]! >= EVIDENCE_SAMPLE;
+  }
+
+  /**
+   * `n` more packets for entry `e`, counted after they came: the last of them, `packet` at
+   * `time`, becomes the entry's last unless a later packet was counted on it since. Only for
+   * sampled entries (see sampled), whose sample the order of counting no longer changes.
+   */
+  countLater(e: number, n: number, packet: number, time: number): void {
+    const d = this.d;
+    const row = e * D_STRIDE;
+    d[row + D_COUNT]! += n;
+    if (packet > d[row + D_LAST_PACKET]!) {
+      d[row + D_LAST_PACKET] = packet;
+      d[row + D_LAST_TIME] = time;
+    }
+  }
+
   /** The entry for the input's pair, created when new and room is left; NIL (and counted) when full. */
   private find(): number {
     const i = this.input;

@@ -106,6 +106,19 @@ const M_VTEP = 7;
 const M_INNER_SRC = 8;
 const M_INNER_DST = 9;
 const MEMO_KEYS = 10;
+/**
+ * A flow direction's memo row (memoKeys) also holds, after its keys: whether every entry it
+ * counts on has its sample of packet numbers full, and then the packets counted on the row
+ * since but not yet added to the entries (how many, the last and its time). Once sampled,
+ * an entry's count and last packet are all a packet changes, so a flow's packets add up in
+ * its own row and reach the eight counters when the row's keys change or the pass ends:
+ * one cache line per packet instead of one per counter.
+ */
+const M_SAMPLED = 10;
+const M_PENDING = 11;
+const M_PENDING_PACKET = 12;
+const M_PENDING_TIME = 13;
+const MEMO_STRIDE = 14;
 /** Memo row of entries, one per counter an IPv4 packet can touch. */
 const E_L2_SRC = 0;
 const E_L2_DST = 1;
@@ -124,7 +137,7 @@ const SHAPE_INNER = 8;
 const SHAPE_TUNNEL = 16;
 const SHAPE_KIND_SHIFT = 5;
 /**
- * Both directions of 16384 flow rows (3.7 MB): more than the flows a node has going at once.
+ * Both directions of 16384 flow rows (4.7 MB): more than the flows a node has going at once.
  * One slot per direction of every row of the flow table's default 131072 would grow to
  * 30 MB as the table fills, and with it the memory of a long capture.
  */
@@ -172,7 +185,7 @@ function growMemo(s: State, slot: number): void {
   let slots = Math.max(256, s.memoSlots * 2);
   while (slots <= slot) slots *= 2;
   slots = Math.min(slots, MEMO_MAX_SLOTS);
-  const keys = new Float64Array(slots * MEMO_KEYS);
+  const keys = new Float64Array(slots * MEMO_STRIDE);
   keys.set(s.memoKeys);
   const entries = new Int32Array(slots * MEMO_ENTRIES);
   entries.set(s.memoEntries);
@@ -247,6 +260,10 @@ function countArp(s: State, f: PacketFacts): void {
  * packet or a changed one only.
  */
 function countUnremembered(s: State, slot: number): void {
+  if (slot >= 0) {
+    flushSlot(s, slot);
+    s.memoKeys[slot * MEMO_STRIDE + M_SAMPLED] = 0;
+  }
   const now = s.now;
   const kslot = keyedSlot(now);
   const km = kslot * MEMO_KEYS;
@@ -256,14 +273,75 @@ function countUnremembered(s: State, slot: number): void {
   else if (countLookedUp(s, ke) < 0) {
     // A counter was full: nothing is remembered, so the pair is looked up (and counted as missed) again next time.
     s.keyedKeys[km + M_SHAPE] = 0;
-    if (slot >= 0) s.memoKeys[slot * MEMO_KEYS + M_SHAPE] = 0;
+    if (slot >= 0) s.memoKeys[slot * MEMO_STRIDE + M_SHAPE] = 0;
     return;
   } else s.keyedKeys.set(now, km);
   if (slot < 0) return;
-  s.memoKeys.set(now, slot * MEMO_KEYS);
+  s.memoKeys.set(now, slot * MEMO_STRIDE);
   const entries = s.memoEntries;
   const e = slot * MEMO_ENTRIES;
   for (let k = 0; k < MEMO_ENTRIES; k++) entries[e + k] = keyedEntries[ke + k]!;
+}
+
+/**
+ * Count the packet on its flow direction's memo row: added up in the row once every entry
+ * it counts on is sampled, else counted on each (and the row then marked when they all are).
+ */
+function countOnSlot(s: State, slot: number): void {
+  const keys = s.memoKeys;
+  const m = slot * MEMO_STRIDE;
+  if (keys[m + M_SAMPLED] === 1) {
+    keys[m + M_PENDING]!++;
+    keys[m + M_PENDING_PACKET] = s.input[PAIR_PACKET]!;
+    keys[m + M_PENDING_TIME] = s.input[PAIR_TIME]!;
+    return;
+  }
+  const e = slot * MEMO_ENTRIES;
+  countRemembered(s, s.memoEntries, e);
+  if (allSampled(s, keys[m + M_SHAPE]!, s.memoEntries, e)) keys[m + M_SAMPLED] = 1;
+}
+
+/** Whether every entry of row `e` that a packet of this shape counts on is sampled. */
+function allSampled(s: State, shape: number, entries: Int32Array, e: number): boolean {
+  if (shape & SHAPE_OUTER_ETH) {
+    if (!s.l2Src.sampled(entries[e + E_L2_SRC]!)) return false;
+    if (!(shape & SHAPE_TUNNEL) && !s.l2Dst.sampled(entries[e + E_L2_DST]!)) return false;
+  }
+  if (shape & SHAPE_VTEP) {
+    if (!s.vtepSrc.sampled(entries[e + E_VTEP_SRC]!) || !s.vtepDst.sampled(entries[e + E_VTEP_DST]!) || !s.fdbUse.sampled(entries[e + E_FDB_USE]!)) return false;
+  }
+  if (shape & SHAPE_INNER) {
+    if (!s.podBehindSrc.sampled(entries[e + E_POD_BEHIND_SRC]!) || !s.podToDst.sampled(entries[e + E_POD_TO_DST]!) || !s.podIpBehind.sampled(entries[e + E_POD_IP_BEHIND]!)) return false;
+  }
+  return true;
+}
+
+/** Add the packets a memo row has added up to its entries. */
+function flushSlot(s: State, slot: number): void {
+  const keys = s.memoKeys;
+  const m = slot * MEMO_STRIDE;
+  const n = keys[m + M_PENDING]!;
+  if (n === 0) return;
+  keys[m + M_PENDING] = 0;
+  const packet = keys[m + M_PENDING_PACKET]!;
+  const time = keys[m + M_PENDING_TIME]!;
+  const shape = keys[m + M_SHAPE]!;
+  const entries = s.memoEntries;
+  const e = slot * MEMO_ENTRIES;
+  if (shape & SHAPE_OUTER_ETH) {
+    s.l2Src.countLater(entries[e + E_L2_SRC]!, n, packet, time);
+    if (!(shape & SHAPE_TUNNEL)) s.l2Dst.countLater(entries[e + E_L2_DST]!, n, packet, time);
+  }
+  if (shape & SHAPE_VTEP) {
+    s.vtepSrc.countLater(entries[e + E_VTEP_SRC]!, n, packet, time);
+    s.vtepDst.countLater(entries[e + E_VTEP_DST]!, n, packet, time);
+    s.fdbUse.countLater(entries[e + E_FDB_USE]!, n, packet, time);
+  }
+  if (shape & SHAPE_INNER) {
+    s.podBehindSrc.countLater(entries[e + E_POD_BEHIND_SRC]!, n, packet, time);
+    s.podToDst.countLater(entries[e + E_POD_TO_DST]!, n, packet, time);
+    s.podIpBehind.countLater(entries[e + E_POD_IP_BEHIND]!, n, packet, time);
+  }
 }
 
 /** Count the packet on remembered entries (row `e` of `entries`) for the branches its shape in `s.now` took. */
@@ -380,10 +458,11 @@ export const topologyCollector = defineAnalyzer<State, TopologyObservations>({
       slot &= s.memoSlots - 1;
     }
     // Same associations as this flow direction's last packet: counted on the entries found then.
-    if (slot >= 0 && sameKeys(s.memoKeys, slot * MEMO_KEYS, now)) countRemembered(s, s.memoEntries, slot * MEMO_ENTRIES);
+    if (slot >= 0 && sameKeys(s.memoKeys, slot * MEMO_STRIDE, now)) countOnSlot(s, slot);
     else countUnremembered(s, slot);
   },
   finish(s, ctx) {
+    for (let slot = 0; slot < s.memoSlots; slot++) flushSlot(s, slot);
     const counters = [s.vtepSrc, s.vtepDst, s.podBehindSrc, s.podToDst, s.fdbUse, s.podIpBehind, s.l2Src, s.l2Dst, s.arpRequests, s.arpReplies, s.arpGratuitous, s.arpOutgoing];
     return {
       capture: ctx.capture,

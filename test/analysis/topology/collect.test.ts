@@ -53,6 +53,40 @@ describe('topology collector', () => {
     expect(behind?.lastPacket).toBe(14);
   });
 
+  it('counts a long flow’s packets exactly, with the last one’s number and time, while another flow counts on the same entries', async () => {
+    // Flow A (30 packets) from n1's pod to n2's; flow B, the same pods on other ports, sends
+    // one packet after A's 15th and, in the second capture, one after A's last.
+    const n1 = node(1);
+    const n2 = node(2);
+    const a = (seq: number) => vxlanTcp(n1, n2, { sport: 43210, dport: 80, seq, ack: 1, flags: 'P.' }, 10);
+    const b = (seq: number) => vxlanTcp(n1, n2, { sport: 43211, dport: 81, seq, ack: 1, flags: 'P.' }, 10);
+    for (const bLast of [false, true]) {
+      const c = new Capture();
+      let t = 0;
+      for (let k = 0; k < 30; k++) {
+        c.add((t += 0.25), a(1 + k * 10));
+        if (k === 14) c.add((t += 0.25), b(1));
+      }
+      if (bLast) c.add((t += 0.25), b(11));
+      const total = bLast ? 32 : 31;
+      const o = await observations(c);
+      const entries = [
+        o.l2Src.find((s) => s.a === macNumber(n1.mac) && s.b === ipNumber(n1.ip)),
+        o.vtepSrc.find((s) => s.a === ipNumber(n1.ip) && s.b === macNumber(n1.vtepMac)),
+        o.vtepDst.find((s) => s.a === ipNumber(n2.ip) && s.b === macNumber(n2.vtepMac)),
+        o.fdbUse.find((s) => s.a === ipNumber(n2.ip) && s.b === macNumber(n2.vtepMac) && s.c === ipNumber(n1.ip)),
+        o.podBehindSrc.find((s) => s.a === ipNumber(n1.ip) && s.b === ipNumber(`${n1.pods}.0`)),
+        o.podToDst.find((s) => s.a === ipNumber(n2.ip) && s.b === ipNumber(`${n2.pods}.0`)),
+        o.podIpBehind.find((s) => s.a === ipNumber(`${n1.pods}.10`) && s.b === ipNumber(n1.ip)),
+      ];
+      for (const e of entries) {
+        expect(e).toBeDefined();
+        expect({ count: e!.count, packets: e!.packets, firstPacket: e!.firstPacket, lastPacket: e!.lastPacket }).toEqual({ count: total, packets: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], firstPacket: 1, lastPacket: total });
+        expect(e!.lastTime - e!.firstTime).toBeCloseTo((total - 1) * 0.25, 6);
+      }
+    }
+  });
+
   it('lists each tunnel kind once, in the order first seen, when kinds alternate packet by packet', async () => {
     const n1 = node(1);
     const n2 = node(2);
