@@ -83,6 +83,8 @@ interface State {
   keyedEntries: Int32Array;
   /** The current packet's keys, laid out as a memo row. */
   now: Float64Array;
+  /** The counters again, by their entry's place in a memo row (E_*). */
+  byEntry: PairCounter[];
 }
 
 /** IPv4 addresses' words in PacketFacts.addr (the last of each four). */
@@ -136,6 +138,17 @@ const SHAPE_VTEP = 4;
 const SHAPE_INNER = 8;
 const SHAPE_TUNNEL = 16;
 const SHAPE_KIND_SHIFT = 5;
+
+/** The shape's bits below the tunnel kind: which branches the packet took. */
+const BRANCH_MASK = (1 << SHAPE_KIND_SHIFT) - 1;
+/** The entries (E_*) a packet counts on, by its shape's branch bits: the one place the branches' counters are listed. */
+const ENTRIES_OF_SHAPE: Int8Array[] = Array.from({ length: BRANCH_MASK + 1 }, (_, shape) => {
+  const out: number[] = [];
+  if (shape & SHAPE_OUTER_ETH) out.push(E_L2_SRC, ...(shape & SHAPE_TUNNEL ? [] : [E_L2_DST]));
+  if (shape & SHAPE_VTEP) out.push(E_VTEP_SRC, E_VTEP_DST, E_FDB_USE);
+  if (shape & SHAPE_INNER) out.push(E_POD_BEHIND_SRC, E_POD_TO_DST, E_POD_IP_BEHIND);
+  return Int8Array.from(out);
+});
 /**
  * Both directions of 16384 flow rows (4.7 MB): more than the flows a node has going at once.
  * One slot per direction of every row of the flow table's default 131072 would grow to
@@ -197,16 +210,17 @@ function growMemo(s: State, slot: number): void {
 function createState(): State {
   const input = pairInput();
   const counter = () => new PairCounter(undefined, input);
+  const [l2Src, l2Dst, vtepSrc, vtepDst, fdbUse, podBehindSrc, podToDst, podIpBehind] = Array.from({ length: MEMO_ENTRIES }, counter) as [PairCounter, PairCounter, PairCounter, PairCounter, PairCounter, PairCounter, PairCounter, PairCounter];
   return {
     input,
-    vtepSrc: counter(),
-    vtepDst: counter(),
-    podBehindSrc: counter(),
-    podToDst: counter(),
-    fdbUse: counter(),
-    podIpBehind: counter(),
-    l2Src: counter(),
-    l2Dst: counter(),
+    vtepSrc,
+    vtepDst,
+    podBehindSrc,
+    podToDst,
+    fdbUse,
+    podIpBehind,
+    l2Src,
+    l2Dst,
     arpRequests: counter(),
     arpReplies: counter(),
     arpGratuitous: counter(),
@@ -221,6 +235,8 @@ function createState(): State {
     keyedKeys: new Float64Array(KEYED_SLOTS * MEMO_KEYS),
     keyedEntries: new Int32Array(KEYED_SLOTS * MEMO_ENTRIES),
     now: new Float64Array(MEMO_KEYS),
+    // In E_* order: E_L2_SRC, E_L2_DST, E_VTEP_SRC, E_VTEP_DST, E_FDB_USE, E_POD_BEHIND_SRC, E_POD_TO_DST, E_POD_IP_BEHIND.
+    byEntry: [l2Src, l2Dst, vtepSrc, vtepDst, fdbUse, podBehindSrc, podToDst, podIpBehind],
   };
 }
 
@@ -303,16 +319,8 @@ function countOnSlot(s: State, slot: number): void {
 
 /** Whether every entry of row `e` that a packet of this shape counts on is sampled. */
 function allSampled(s: State, shape: number, entries: Int32Array, e: number): boolean {
-  if (shape & SHAPE_OUTER_ETH) {
-    if (!s.l2Src.sampled(entries[e + E_L2_SRC]!)) return false;
-    if (!(shape & SHAPE_TUNNEL) && !s.l2Dst.sampled(entries[e + E_L2_DST]!)) return false;
-  }
-  if (shape & SHAPE_VTEP) {
-    if (!s.vtepSrc.sampled(entries[e + E_VTEP_SRC]!) || !s.vtepDst.sampled(entries[e + E_VTEP_DST]!) || !s.fdbUse.sampled(entries[e + E_FDB_USE]!)) return false;
-  }
-  if (shape & SHAPE_INNER) {
-    if (!s.podBehindSrc.sampled(entries[e + E_POD_BEHIND_SRC]!) || !s.podToDst.sampled(entries[e + E_POD_TO_DST]!) || !s.podIpBehind.sampled(entries[e + E_POD_IP_BEHIND]!)) return false;
-  }
+  const list = ENTRIES_OF_SHAPE[shape & BRANCH_MASK]!;
+  for (let x = 0; x < list.length; x++) if (!s.byEntry[list[x]!]!.sampled(entries[e + list[x]!]!)) return false;
   return true;
 }
 
@@ -325,42 +333,16 @@ function flushSlot(s: State, slot: number): void {
   keys[m + M_PENDING] = 0;
   const packet = keys[m + M_PENDING_PACKET]!;
   const time = keys[m + M_PENDING_TIME]!;
-  const shape = keys[m + M_SHAPE]!;
   const entries = s.memoEntries;
   const e = slot * MEMO_ENTRIES;
-  if (shape & SHAPE_OUTER_ETH) {
-    s.l2Src.countLater(entries[e + E_L2_SRC]!, n, packet, time);
-    if (!(shape & SHAPE_TUNNEL)) s.l2Dst.countLater(entries[e + E_L2_DST]!, n, packet, time);
-  }
-  if (shape & SHAPE_VTEP) {
-    s.vtepSrc.countLater(entries[e + E_VTEP_SRC]!, n, packet, time);
-    s.vtepDst.countLater(entries[e + E_VTEP_DST]!, n, packet, time);
-    s.fdbUse.countLater(entries[e + E_FDB_USE]!, n, packet, time);
-  }
-  if (shape & SHAPE_INNER) {
-    s.podBehindSrc.countLater(entries[e + E_POD_BEHIND_SRC]!, n, packet, time);
-    s.podToDst.countLater(entries[e + E_POD_TO_DST]!, n, packet, time);
-    s.podIpBehind.countLater(entries[e + E_POD_IP_BEHIND]!, n, packet, time);
-  }
+  const list = ENTRIES_OF_SHAPE[keys[m + M_SHAPE]! & BRANCH_MASK]!;
+  for (let x = 0; x < list.length; x++) s.byEntry[list[x]!]!.countLater(entries[e + list[x]!]!, n, packet, time);
 }
 
 /** Count the packet on remembered entries (row `e` of `entries`) for the branches its shape in `s.now` took. */
 function countRemembered(s: State, entries: Int32Array, e: number): void {
-  const shape = s.now[M_SHAPE]!;
-  if (shape & SHAPE_OUTER_ETH) {
-    s.l2Src.count(entries[e + E_L2_SRC]!);
-    if (!(shape & SHAPE_TUNNEL)) s.l2Dst.count(entries[e + E_L2_DST]!);
-  }
-  if (shape & SHAPE_VTEP) {
-    s.vtepSrc.count(entries[e + E_VTEP_SRC]!);
-    s.vtepDst.count(entries[e + E_VTEP_DST]!);
-    s.fdbUse.count(entries[e + E_FDB_USE]!);
-  }
-  if (shape & SHAPE_INNER) {
-    s.podBehindSrc.count(entries[e + E_POD_BEHIND_SRC]!);
-    s.podToDst.count(entries[e + E_POD_TO_DST]!);
-    s.podIpBehind.count(entries[e + E_POD_IP_BEHIND]!);
-  }
+  const list = ENTRIES_OF_SHAPE[s.now[M_SHAPE]! & BRANCH_MASK]!;
+  for (let x = 0; x < list.length; x++) s.byEntry[list[x]!]!.count(entries[e + list[x]!]!);
 }
 
 /** Look up and count each association of the keys in `s.now`, noting the entries in row `e` of the keyed memo; negative when a counter was full and a pair new. */

@@ -1,9 +1,5 @@
+import { parseCidr, parseV4 } from '../addr.js';
 import type { Topology } from './types.js';
-
-function ipToNum(ip: string): number {
-  const p = ip.split('.').map(Number);
-  return p.length === 4 && p.every((x) => Number.isInteger(x) && x >= 0 && x <= 255) ? ((p[0]! << 24) >>> 0) + (p[1]! << 16) + (p[2]! << 8) + p[3]! : -1;
-}
 
 interface ParsedCidr {
   base: number;
@@ -22,10 +18,9 @@ const parsed = new WeakMap<Topology['podCidrs'], { n: number; list: ParsedCidr[]
 function parsedCidrs(cidrs: Topology['podCidrs']): ParsedCidr[] {
   const hit = parsed.get(cidrs);
   if (hit && hit.n === cidrs.length) return hit.list;
-  const list = cidrs.map((c) => {
-    const [base, lenS] = c.cidr.split('/');
-    const len = Number(lenS);
-    return { base: ipToNum(base!), mask: len === 0 ? 0 : (0xffffffff << (32 - len)) >>> 0, len, node: c.nodeIp };
+  const list = cidrs.flatMap((c) => {
+    const p = parseCidr(c.cidr);
+    return p ? [{ base: p.base, mask: p.len === 0 ? 0 : (0xffffffff << (32 - p.len)) >>> 0, len: p.len, node: c.nodeIp }] : [];
   });
   parsed.set(cidrs, { n: cidrs.length, list });
   return list;
@@ -33,8 +28,8 @@ function parsedCidrs(cidrs: Topology['podCidrs']): ParsedCidr[] {
 
 /** The node (underlay IP) a pod address lives behind, from the topology's pod CIDRs (longest prefix); else the address itself. */
 export function nodeOf(topology: Topology, ip: string): string {
-  const v = ipToNum(ip);
-  if (v < 0) return ip;
+  const v = parseV4(ip);
+  if (v === null) return ip;
   let best: ParsedCidr | null = null;
   for (const c of parsedCidrs(topology.podCidrs)) if (((v & c.mask) >>> 0) === c.base && (!best || c.len > best.len)) best = c;
   return best ? best.node : ip;
